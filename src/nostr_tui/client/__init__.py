@@ -1,0 +1,1 @@
+"""client layer of nostr-tui (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""keystore layer of nostr-tui (see DESIGN.md)."""

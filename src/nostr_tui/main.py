@@ -1,0 +1,25 @@
+"""The `nostr-tui` command: a subcommand runs the command line, none opens the terminal interface."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from . import cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments; run a subcommand, or the TUI (with `--demo`, against a local seeded relay)."""
+    parser = cli.build_parser()
+    args = parser.parse_args(argv)
+    if args.command is not None:
+        return cli.run(args)
+    try:
+        from .tui.app import run_app
+    except ModuleNotFoundError as exc:  # pragma: no cover - only while the TUI is absent
+        return cli.common.fail(f"the terminal interface is not available ({exc.name})")
+    return run_app(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""NIP-01 events: the frozen `Event`, canonical serialisation, id, strict parsing and signing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .keys import SecretKey, verify
+
+MAX_KIND = 65535
+MAX_CREATED_AT = 2**63 - 1
+
+Tags = tuple[tuple[str, ...], ...]
+
+_HEX = frozenset("0123456789abcdef")
+
+
+class EventError(ValueError):
+    """An event that is malformed, or whose id or signature does not check out. `reason` says why."""
+
+    def __init__(self, reason: str, event_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.event_id = event_id
+
+
+def _is_lower_hex(value: object, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and _HEX.issuperset(value)
+
+
+def serialize(pubkey: str, created_at: int, kind: int, tags: Sequence[Sequence[str]], content: str) -> bytes:
+    """The NIP-01 canonical serialisation, as UTF-8 bytes.
+
+    Raises EventError when the content or a tag cannot be encoded as UTF-8 (lone surrogates).
+    """
+    text = json.dumps(
+        [0, pubkey, created_at, kind, tags, content], separators=(",", ":"), ensure_ascii=False
+    )
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EventError("content or tags are not valid Unicode (lone surrogate)") from None
+
+
+def compute_id(pubkey: str, created_at: int, kind: int, tags: Sequence[Sequence[str]], content: str) -> str:
+    """The event id: sha256 of the canonical serialisation, lower-case hex."""
+    return hashlib.sha256(serialize(pubkey, created_at, kind, tags, content)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A Nostr event. Immutable; build one with `parse_event` (from the wire) or `sign_event`."""
+
+    id: str
+    pubkey: str
+    created_at: int
+    kind: int
+    tags: Tags
+    content: str
+    sig: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as a JSON-ready dict in NIP-01 field order."""
+        return {
+            "id": self.id,
+            "pubkey": self.pubkey,
+            "created_at": self.created_at,
+            "kind": self.kind,
+            "tags": [list(t) for t in self.tags],
+            "content": self.content,
+            "sig": self.sig,
+        }
+
+    def to_json(self) -> str:
+        """Compact JSON, non-ASCII kept verbatim."""
+        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+
+    def tag_values(self, name: str) -> list[str]:
+        """Second elements of every tag called `name`, in order."""
+        return [t[1] for t in self.tags if len(t) >= 2 and t[0] == name]
+
+    def first_tag(self, name: str) -> tuple[str, ...] | None:
+        """The first tag called `name`, or None."""
+        for t in self.tags:
+            if t and t[0] == name:
+                return t
+        return None
+
+    @property
+    def d_tag(self) -> str:
+        """The `d` tag's value ("" when absent), the identifier of addressable events."""
+        t = self.first_tag("d")
+        return t[1] if t is not None and len(t) >= 2 else ""
+
+    def check(self) -> None:
+        """Raise EventError unless the id matches the content and the signature is the author's."""
+        _check_id_and_sig(self.id, self.pubkey, self.created_at, self.kind, self.tags, self.content, self.sig)
+
+
+def is_replaceable(kind: int) -> bool:
+    """Kinds 0, 3 and 10000-19999: only the newest per author and kind counts."""
+    return kind in (0, 3) or 10000 <= kind < 20000
+
+
+def is_ephemeral(kind: int) -> bool:
+    """Kinds 20000-29999: relayed, never stored."""
+    return 20000 <= kind < 30000
+
+
+def is_addressable(kind: int) -> bool:
+    """Kinds 30000-39999: the newest per author, kind and `d` tag counts."""
+    return 30000 <= kind < 40000
+
+
+def _check_id_and_sig(
+    event_id: str, pubkey: str, created_at: int, kind: int, tags: Tags, content: str, sig: str
+) -> None:
+    payload = serialize(pubkey, created_at, kind, tags, content)
+    digest = hashlib.sha256(payload).digest()
+    if digest.hex() != event_id:
+        raise EventError("id does not match content", event_id)
+    if not verify(bytes.fromhex(pubkey), digest, bytes.fromhex(sig)):
+        raise EventError("bad signature", event_id)
+
+
+def _parse_tags(raw: object, event_id: str | None) -> Tags:
+    if not isinstance(raw, list):
+        raise EventError("tags must be a list of lists of strings", event_id)
+    out = []
+    for tag in raw:
+        if not isinstance(tag, list):
+            raise EventError("tags must be a list of lists of strings", event_id)
+        for item in tag:
+            if not isinstance(item, str):
+                raise EventError("tags must be a list of lists of strings", event_id)
+        out.append(tuple(tag))
+    return tuple(out)
+
+
+def parse_event(obj: object, *, verify_sig: bool = True) -> Event:
+    """Build an Event from a decoded JSON object, strictly.
+
+    Checks field types and hex forms, then (unless `verify_sig` is False) that the id matches the
+    content and the signature is valid. Unknown extra fields are ignored. Raises EventError.
+    """
+    if not isinstance(obj, Mapping):
+        raise EventError("event must be a JSON object")
+    event_id = obj.get("id")
+    shown_id = event_id if isinstance(event_id, str) and len(event_id) <= 64 else None
+    if not _is_lower_hex(event_id, 64):
+        raise EventError("id must be 64 lower-case hex characters", shown_id)
+    pubkey = obj.get("pubkey")
+    if not _is_lower_hex(pubkey, 64):
+        raise EventError("pubkey must be 64 lower-case hex characters", shown_id)
+    sig = obj.get("sig")
+    if not _is_lower_hex(sig, 128):
+        raise EventError("sig must be 128 lower-case hex characters", shown_id)
+    created_at = obj.get("created_at")
+    if type(created_at) is not int:
+        raise EventError("created_at must be an integer", shown_id)
+    if not 0 <= created_at <= MAX_CREATED_AT:
+        raise EventError("created_at out of range", shown_id)
+    kind = obj.get("kind")
+    if type(kind) is not int:
+        raise EventError("kind must be an integer", shown_id)
+    if not 0 <= kind <= MAX_KIND:
+        raise EventError("kind must be between 0 and 65535", shown_id)
+    content = obj.get("content")
+    if not isinstance(content, str):
+        raise EventError("content must be a string", shown_id)
+    tags = _parse_tags(obj.get("tags"), shown_id)
+    assert isinstance(event_id, str) and isinstance(pubkey, str) and isinstance(sig, str)
+    if verify_sig:
+        _check_id_and_sig(event_id, pubkey, created_at, kind, tags, content, sig)
+    else:
+        # Still refuse content that cannot be serialised at all.
+        serialize(pubkey, created_at, kind, tags, content)
+    return Event(event_id, pubkey, created_at, kind, tags, content, sig)
+
+
+def parse_event_json(text: str | bytes, *, verify_sig: bool = True) -> Event:
+    """Parse one event from JSON text. Raises EventError (also for text that is not JSON)."""
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        raise EventError("not valid JSON") from None
+    return parse_event(obj, verify_sig=verify_sig)
+
+
+def sign_event(
+    secret: SecretKey,
+    kind: int,
+    content: str,
+    tags: Iterable[Sequence[str]] = (),
+    created_at: int | None = None,
+) -> Event:
+    """Make a signed event by `secret`'s owner. `created_at` defaults to now."""
+    if type(kind) is not int or not 0 <= kind <= MAX_KIND:
+        raise EventError("kind must be between 0 and 65535")
+    if not isinstance(content, str):
+        raise EventError("content must be a string")
+    tag_tuple: Tags = tuple(tuple(t) for t in tags)
+    for t in tag_tuple:
+        if not all(isinstance(x, str) for x in t):
+            raise EventError("tags must be a list of lists of strings")
+    ts = int(time.time()) if created_at is None else created_at
+    if type(ts) is not int or not 0 <= ts <= MAX_CREATED_AT:
+        raise EventError("created_at out of range")
+    pubkey = secret.public_key
+    digest = hashlib.sha256(serialize(pubkey, ts, kind, tag_tuple, content)).digest()
+    sig = secret.sign(digest)
+    return Event(digest.hex(), pubkey, ts, kind, tag_tuple, content, sig.hex())

@@ -1,0 +1,1 @@
+"""relay layer of nostr-tui (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""tui layer of nostr-tui (see DESIGN.md)."""
