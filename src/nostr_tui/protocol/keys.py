@@ -130,7 +130,7 @@ def verify(pubkey: bytes, msg: bytes, sig: bytes) -> bool:
     xonly = _parse_xonly(pubkey)
     if xonly is None:
         return False
-    return lib.secp256k1_schnorrsig_verify(_CTX, sig, msg, len(msg), xonly) == 1
+    return bool(lib.secp256k1_schnorrsig_verify(_CTX, sig, msg, len(msg), xonly) == 1)
 
 
 def is_valid_public_key(pubkey_hex: str) -> bool:
@@ -148,11 +148,11 @@ def ecdh_x(secret: SecretKey, pubkey_hex: str) -> bytes:
         raise InvalidKeyError("not a valid public key")
     out = ffi.new("unsigned char[32]")
 
-    @ffi.callback("int(unsigned char *, unsigned char *, unsigned char *, void *)")
     def _copy_x(output: Any, x32: Any, y32: Any, data: Any) -> int:
         ffi.memmove(output, x32, 32)
         return 1
 
-    if lib.secp256k1_ecdh(_CTX, out, point, secret.secret_bytes(), _copy_x, ffi.NULL) != 1:
+    hashfp: Any = ffi.callback("int(unsigned char *, unsigned char *, unsigned char *, void *)")(_copy_x)
+    if lib.secp256k1_ecdh(_CTX, out, point, secret.secret_bytes(), hashfp, ffi.NULL) != 1:
         raise InvalidKeyError("ECDH failed")
     return bytes(ffi.buffer(out, 32))
