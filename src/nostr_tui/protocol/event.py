@@ -134,6 +134,8 @@ def _parse_tags(raw: object, event_id: str | None) -> Tags:
     for tag in raw:
         if not isinstance(tag, list):
             raise EventError("tags must be a list of lists of strings", event_id)
+        if not tag:
+            raise EventError("each tag must hold at least one string", event_id)
         for item in tag:
             if not isinstance(item, str):
                 raise EventError("tags must be a list of lists of strings", event_id)
@@ -203,10 +205,15 @@ def sign_event(
         raise EventError("kind must be between 0 and 65535")
     if not isinstance(content, str):
         raise EventError("content must be a string")
-    tag_tuple: Tags = tuple(tuple(t) for t in tags)
+    tag_list = list(tags)
+    if any(isinstance(t, str) for t in tag_list):
+        raise EventError("tags must be a list of lists of strings")
+    tag_tuple: Tags = tuple(tuple(t) for t in tag_list)
     for t in tag_tuple:
         if not all(isinstance(x, str) for x in t):
             raise EventError("tags must be a list of lists of strings")
+        if not t:
+            raise EventError("each tag must hold at least one string")
     ts = int(time.time()) if created_at is None else created_at
     if type(ts) is not int or not 0 <= ts <= MAX_CREATED_AT:
         raise EventError("created_at out of range")
