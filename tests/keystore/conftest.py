@@ -1,0 +1,21 @@
+"""A key store in tmp_path with a low scrypt cost, and the warnings it reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nostr_tui.keystore import KeyStore
+
+from ._support import TEST_LOG_N
+
+
+@pytest.fixture
+def warnings() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def store(tmp_path: Path, warnings: list[str]) -> KeyStore:
+    return KeyStore(tmp_path / "keys", log_n=TEST_LOG_N, warn=warnings.append)
