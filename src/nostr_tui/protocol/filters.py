@@ -87,6 +87,10 @@ class Filter:
         """A copy with `since` replaced."""
         return Filter(self.ids, self.authors, self.kinds, self.tags, since, self.until, self.limit, self.search)
 
+    def with_until(self, until: int | None) -> Filter:
+        """A copy with `until` replaced."""
+        return Filter(self.ids, self.authors, self.kinds, self.tags, self.since, until, self.limit, self.search)
+
     def with_limit(self, limit: int | None) -> Filter:
         """A copy with `limit` replaced."""
         return Filter(self.ids, self.authors, self.kinds, self.tags, self.since, self.until, limit, self.search)

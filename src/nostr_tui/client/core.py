@@ -1,0 +1,429 @@
+"""The headless client: owns the relay pool, the store and the key store; front ends drive it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..keystore.errors import KeystoreError, NoActiveAccountError, ReadOnlyAccountError
+from ..keystore.passphrase import AskPassphrase
+from ..keystore.store import KeyStore
+from ..paths import cache_file, keys_dir, state_file
+from ..protocol.event import Event, sign_event
+from ..protocol.filters import Filter
+from ..protocol.keys import SecretKey
+from ..relay.connection import default_connect
+from ..relay.notifications import (
+    AuthRequired,
+    Notice,
+    Notification,
+    PublishStatus,
+    RelayResult,
+    RelayState,
+    StateChanged,
+    SubscriptionClosed,
+)
+from ..relay.pool import RelayPool
+from ..relay.subscription import Received
+from ..store.state import Delivery, OutboxEntry
+from .events import (
+    EventQueue,
+    FeedNew,
+    Message,
+    OutboxChanged,
+    ProfileUpdated,
+    PublishProgress,
+    RelayStatusChanged,
+)
+from .feeds import Feed, FeedSpec
+from .items import ItemContext, build_items
+from .models import Author, NoteItem
+from .moderation import MUTE_LIST_KIND, MuteList, parse_mute_list
+from .profiles import Nip05Checker
+from .routing import RELAY_LIST_KIND, RelayList, parse_relay_list
+
+USER_KINDS = (0, 3, MUTE_LIST_KIND, RELAY_LIST_KIND)
+
+
+class ClientError(Exception):
+    """Something the person asked for cannot be done; the message says why and what to do."""
+
+
+class NostrClient:
+    """Everything a Nostr client does without a screen.
+
+    Seams for tests: `connect` (websocket opener), `clock`, `ask_passphrase`, `keystore`, `nip05`.
+    Call `await start()` first and `await close()` last; read notifications from `events`.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        data_dir: Path | None = None,
+        connect: Any = default_connect,
+        clock: Callable[[], float] = time.time,
+        ask_passphrase: AskPassphrase | None = None,
+        keystore: KeyStore | None = None,
+        nip05: Nip05Checker | None = None,
+    ) -> None:
+        from .storage import StoreThread
+
+        self.config = config
+        base = data_dir or config.resolved_data_dir()
+        self.db = StoreThread(cache_file(base), state_file(base), clock)
+        self.keystore = keystore or KeyStore(keys_dir(base), log_n=config.keys.log_n)
+        self.events = EventQueue()
+        self.clock = clock
+        self.ask_passphrase = ask_passphrase
+        self.nip05 = nip05 or Nip05Checker(timeout=config.network.nip11_timeout)
+        self.pool = RelayPool(
+            network=config.network,
+            connect=connect,
+            clock=clock,
+            auth_signer=self._auth_sign,
+            auth_allowed=config.auth_allowed,
+            on_notification=self._on_pool,
+            on_seen=self._on_seen,
+            fetch_info=True,
+        )
+        self.pubkey: str | None = None
+        self.account_name: str | None = None
+        self.read_only = True
+        self.follows: frozenset[str] = frozenset()
+        self.follow_list: Event | None = None
+        self.mutes = MuteList()
+        self.relay_list: RelayList | None = None
+        self.feeds: dict[str, Feed] = {}
+        self._secret: SecretKey | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._seen_batch: list[tuple[str, str]] = []
+        self._seen_flush: asyncio.Task[Any] | None = None
+        self._user_sync: asyncio.Task[Any] | None = None
+        self._nip05_pending: set[tuple[str, str]] = set()
+        self._closing = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Open the store, load the active account from it, and start connecting to relays."""
+        await self.db.open()
+        if self.db.notice:
+            self.events.put(Message(self.db.notice, "warning"))
+        self._load_account()
+        await self.refresh_user_state()
+        for rc in self.config.relays:
+            self.pool.add_relay(rc.url, read=rc.read, write=rc.write)
+        self._apply_relay_list()
+        self._user_sync = self.spawn(self._sync_user_lists())
+        await self._report_outbox()
+
+    async def close(self) -> None:
+        """Stop feeds, close relays and the store; every task finished. Safe to call twice."""
+        if self._closing:
+            return
+        self._closing = True
+        for feed in list(self.feeds.values()):
+            await feed.close()
+        await self._cancel_tasks()
+        await self.pool.close()
+        await self._cancel_tasks()  # anything a relay's last notifications started
+        await self.db.close()
+        self._secret = None
+
+    async def _cancel_tasks(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        """Run a background task owned by the client (cancelled on close; refused once closing)."""
+        task = asyncio.get_running_loop().create_task(coro)
+        if self._closing:
+            task.cancel()
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def wait_user_lists(self, timeout: float | None = None) -> None:
+        """Wait (bounded) until the first fetch of the user's own follows, mutes and relay list is done."""
+        task = self._user_sync
+        if task is None or task.done():
+            return
+        wait = self.config.network.eose_timeout + 1.0 if timeout is None else timeout
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(task), wait)
+
+    # ------------------------------------------------------------------ account
+
+    def _load_account(self) -> None:
+        account = self.keystore.active()
+        self._secret = None
+        if account is None:
+            self.pubkey, self.account_name, self.read_only = None, None, True
+        else:
+            self.pubkey, self.account_name, self.read_only = account.pubkey, account.name, account.read_only
+
+    async def switch_account(self, name: str) -> None:
+        """Make another account active; feeds follow it."""
+        try:
+            self.keystore.use(name)
+        except KeystoreError as exc:
+            raise ClientError(str(exc)) from None
+        self._load_account()
+        await self.refresh_user_state()
+        for feed in list(self.feeds.values()):
+            await feed.close()
+        self.feeds.clear()
+        self._user_sync = self.spawn(self._sync_user_lists())
+
+    def signer(self) -> SecretKey:
+        """The active account's secret key (asking for the passphrase once per session)."""
+        if self._secret is not None:
+            return self._secret
+        if self.pubkey is None:
+            raise ClientError("no account: add one with `nostr-tui keys generate` or `keys import`")
+        if self.read_only:
+            raise ClientError("this account has no key (read-only): log in with a key to post or reply")
+        if self.ask_passphrase is None:
+            raise ClientError("a passphrase is needed to unlock the key")
+        try:
+            self._secret = self.keystore.active_secret_key(self.ask_passphrase)
+        except (ReadOnlyAccountError, NoActiveAccountError) as exc:
+            raise ClientError(str(exc)) from None
+        except KeystoreError as exc:
+            raise ClientError(str(exc)) from None
+        return self._secret
+
+    async def _auth_sign(self, url: str, challenge: str) -> Event | None:
+        try:
+            secret = self.signer()
+        except ClientError:
+            return None
+        return sign_event(secret, 22242, "", [["relay", url], ["challenge", challenge]])
+
+    # ------------------------------------------------------------------ user state
+
+    async def refresh_user_state(self) -> None:
+        """Reload follows, mutes and relay list of the active account from the store."""
+        me = self.pubkey
+        if me is None:
+            self.follows, self.follow_list, self.mutes, self.relay_list = frozenset(), None, MuteList(), None
+            return
+
+        def work(cache: Any, _state: Any) -> tuple[Event | None, Event | None, Event | None]:
+            def newest(kind: int) -> Event | None:
+                found = cache.profiles_of_kind([me], kind)
+                return found[0] if found else None
+
+            return newest(3), newest(MUTE_LIST_KIND), newest(RELAY_LIST_KIND)
+
+        contacts, mutes, relays = await self.db.run(work)
+        self.follow_list = contacts
+        self.follows = frozenset(contacts.tag_values("p")) if contacts else frozenset()
+        self.mutes = parse_mute_list(mutes)
+        self.relay_list = parse_relay_list(relays) if relays else None
+
+    def _apply_relay_list(self) -> None:
+        if self.relay_list is None:
+            return
+        for url in self.relay_list.read:
+            self.pool.add_relay(url, read=True, write=url in self.relay_list.write)
+        for url in self.relay_list.write:
+            if url not in self.relay_list.read:
+                self.pool.add_relay(url, read=False, write=True)
+
+    async def _sync_user_lists(self) -> None:
+        """Fetch the user's own profile, follows, mutes and relay list, then refresh."""
+        if self.pubkey is None:
+            return
+        got = await self.fetch([Filter.make(authors=[self.pubkey], kinds=USER_KINDS)])
+        if got:
+            before = self.relay_list
+            await self.refresh_user_state()
+            if self.relay_list != before:
+                self._apply_relay_list()
+
+    def item_context(self) -> ItemContext:
+        """Mutes, follows and NIP-05 verdicts for decorating notes."""
+        return ItemContext(self.mutes, self.follows, self.nip05.cached)
+
+    # ------------------------------------------------------------------ relays → store
+
+    async def store_received(self, received: Sequence[Received]) -> None:
+        """Save events from relays (grouped by relay, one transaction), with the relays they were seen on."""
+        by_relay: dict[str, list[Event]] = {}
+        for r in received:
+            by_relay.setdefault(r.relay, []).append(r.event)
+        seen, self._seen_batch = self._seen_batch, []
+
+        def work(cache: Any, _state: Any) -> None:
+            with cache.transaction():
+                for relay, events in by_relay.items():
+                    cache.add(events, relay=relay)
+                _record_seen(cache, seen)
+
+        await self.db.run(work)
+
+    async def fetch(self, filters: Sequence[Filter], relays: Iterable[str] | None = None,
+                    timeout: float | None = None) -> list[Event]:
+        """Ask relays once (until EOSE or timeout), store what comes back, return it."""
+        if not filters:
+            return []
+        chosen = None
+        if relays is not None:
+            chosen = []
+            for url in relays:
+                if self.pool.relay(url) is None:
+                    self.pool.add_relay(url, read=False, write=False)
+                chosen.append(url)
+        sub = self.pool.subscribe(list(filters), relays=chosen, close_on_eose=True, eose_timeout=timeout)
+        out: list[Received] = []
+        try:
+            async for r in sub:
+                out.append(r)
+        finally:
+            sub.close()
+        if out:
+            await self.store_received(out)
+        return [r.event for r in out]
+
+    def _on_seen(self, event_id: str, url: str) -> None:
+        self._seen_batch.append((event_id, url))
+        if self._seen_flush is None and not self._closing:
+            self._seen_flush = self.spawn(self._flush_seen())
+
+    async def _flush_seen(self) -> None:
+        """Record, in a batch, the other relays that events already received turned up on."""
+        try:
+            await asyncio.sleep(0.2)
+            seen, self._seen_batch = self._seen_batch, []
+            if seen:
+                await self.db.run(lambda c, s: _record_seen(c, seen))
+        finally:
+            self._seen_flush = None
+
+    def _on_pool(self, note: Notification) -> None:
+        if isinstance(note, StateChanged):
+            statuses = self.pool.status()
+            connected = sum(1 for s in statuses if s.state is RelayState.CONNECTED)
+            self.events.put(RelayStatusChanged(note.url, note.state, note.reason, note.next_retry_at, connected,
+                                               len(statuses)))
+            if note.state is RelayState.CONNECTED:
+                self.spawn(self.retry_outbox(note.url))
+        elif isinstance(note, Notice):
+            self.events.put(Message(f"{note.url}: {note.message}"))
+        elif isinstance(note, SubscriptionClosed):
+            self.events.put(Message(f"{note.url} closed a subscription: {note.reason}", "warning"))
+        elif isinstance(note, AuthRequired):
+            self.events.put(Message(f"{note.url}: relay requires login ({note.reason})", "warning"))
+
+    # ------------------------------------------------------------------ feeds
+
+    def feed(self, key: str) -> Feed:
+        """The open feed with this key ("home", "mentions", "global", "profile:<hex>", "hashtag:<tag>")."""
+        found = self.feeds.get(key)
+        if found is None:
+            found = self.feeds[key] = Feed(self, FeedSpec.parse(key))
+        return found
+
+    def emit_feed(self, key: str, items: list[NoteItem]) -> None:
+        """Tell front ends about new notes in a feed."""
+        self.events.put(FeedNew(key, tuple(items)))
+        self.check_nip05(items)
+
+    async def search(self, text: str, *, limit: int = 50) -> list[NoteItem]:
+        """Notes in the store whose text contains every word of `text`, newest first (no network)."""
+        words = text.strip()
+        if not words:
+            return []
+        ctx = self.item_context()
+        items = await self.db.run(lambda c, s: build_items(c, c.search(words, kinds=[1], limit=limit), ctx))
+        self.check_nip05(items)
+        return items
+
+    # ------------------------------------------------------------------ NIP-05
+
+    def check_nip05(self, items: Iterable[NoteItem]) -> None:
+        """Start background NIP-05 checks for the authors shown that carry an unchecked identifier.
+
+        Never waits; each finished check is announced as ProfileUpdated with the author's new mark.
+        """
+        for author in _authors_in(items):
+            if author.nip05 is None or author.nip05_verified is not None:
+                continue
+            key = (author.nip05.lower(), author.pubkey)
+            if key in self._nip05_pending or self._closing:
+                continue
+            self._nip05_pending.add(key)
+            self.spawn(self._check_one(author))
+
+    async def _check_one(self, author: Author) -> None:
+        assert author.nip05 is not None
+        try:
+            ok = await self.nip05.verify(author.nip05, author.pubkey)
+        finally:
+            self._nip05_pending.discard((author.nip05.lower(), author.pubkey))
+        self.events.put(ProfileUpdated(author.pubkey, replace(author, nip05_verified=ok)))
+
+    # ------------------------------------------------------------------ outbox
+
+    async def unsent(self) -> list[OutboxEntry]:
+        """Outbox entries that some relay has still to take (rejections are final, not unsent)."""
+        entries = await self.db.run(lambda c, s: s.outbox_entries())
+        return [e for e in entries if any(d.state is Delivery.PENDING for d in e.deliveries)]
+
+    async def _report_outbox(self) -> None:
+        self.events.put(OutboxChanged(len(await self.unsent())))
+
+    async def retry_outbox(self, url: str) -> None:
+        """Send every event still pending for this relay (called when it connects)."""
+        pending = await self.db.run(lambda c, s: s.outbox_pending(url))
+        for event in pending:
+            if self.pool.relay(url) is None or self._closing:
+                return
+            await self.deliver(event, [url])
+
+    async def deliver(self, event: Event, relays: Sequence[str]) -> list[RelayResult]:
+        """Publish an event already in the outbox; record and announce each relay's answer."""
+        results: list[RelayResult] = []
+        remaining = len(relays)
+
+        async def one(url: str) -> None:
+            nonlocal remaining
+            await self.db.run(lambda c, s: s.outbox_attempt(event.id, url))
+            result = (await self.pool.publish(event, [url]))[0]
+            accepted = result.status is PublishStatus.ACCEPTED
+            if accepted or result.status is PublishStatus.REJECTED:
+                await self.db.run(lambda c, s: s.outbox_result(event.id, url, accepted, result.message))
+            remaining -= 1
+            results.append(result)
+            self.events.put(PublishProgress(event.id, result, remaining))
+
+        await asyncio.gather(*(one(u) for u in relays))
+        await self._report_outbox()
+        return results
+
+
+def _record_seen(cache: Any, seen: Sequence[tuple[str, str]]) -> None:
+    """Note in the cache that events it holds were also received from these relays."""
+    for event_id, url in seen:
+        event = cache.get(event_id)
+        if event is not None:
+            cache.add([event], relay=url)
+
+
+def _authors_in(items: Iterable[NoteItem]) -> Iterable[Author]:
+    for item in items:
+        yield item.author
+        if item.reposted_by is not None:
+            yield item.reposted_by
+        for q in item.quoted:
+            yield q.author

@@ -1,0 +1,102 @@
+"""Notifications the client sends to front ends (the TUI's pump turns each into a Textual message)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+
+from ..relay.notifications import RelayResult, RelayState
+from .models import Author, NoteItem, ThreadRow
+
+
+@dataclass(frozen=True, slots=True)
+class RelayStatusChanged:
+    """A relay's connection state changed; `connected`/`total` summarise the pool."""
+
+    url: str
+    state: RelayState
+    reason: str
+    next_retry_at: float | None
+    connected: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedNew:
+    """New notes arrived for a feed (newest first); a front end holds them until the reader asks."""
+
+    feed: str
+    items: tuple[NoteItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadUpdated:
+    """A thread being shown has more notes (its rows in tree order)."""
+
+    focus_id: str
+    rows: tuple[ThreadRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileUpdated:
+    """What is known about a person changed (e.g. a NIP-05 check finished): show `author` wherever
+    notes by `pubkey` are on screen."""
+
+    pubkey: str
+    author: Author
+
+
+@dataclass(frozen=True, slots=True)
+class PublishProgress:
+    """One relay answered (or failed) for an event the user published."""
+
+    event_id: str
+    result: RelayResult
+    pending: int  # relays still to answer
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxChanged:
+    """The number of events still waiting in the outbox changed."""
+
+    unsent: int
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """Something to tell the person: a relay NOTICE, a closed subscription, a login demand, a store notice."""
+
+    text: str
+    level: str = "info"  # info | warning | error
+
+
+ClientEvent = (
+    RelayStatusChanged | FeedNew | ThreadUpdated | ProfileUpdated | PublishProgress | OutboxChanged | Message
+)
+
+
+class EventQueue:
+    """A bounded queue of client notifications for one consumer; the oldest are dropped when full."""
+
+    def __init__(self, maxlen: int = 5000) -> None:
+        self._items: deque[ClientEvent] = deque(maxlen=maxlen)
+        self._ready = asyncio.Event()
+
+    def put(self, item: ClientEvent) -> None:
+        """Add a notification (never blocks)."""
+        self._items.append(item)
+        self._ready.set()
+
+    async def get(self) -> ClientEvent:
+        """The next notification, waiting for one."""
+        while not self._items:
+            self._ready.clear()
+            await self._ready.wait()
+        return self._items.popleft()
+
+    def drain(self) -> list[ClientEvent]:
+        """Everything queued now, without waiting."""
+        out = list(self._items)
+        self._items.clear()
+        return out

@@ -1,0 +1,160 @@
+"""Feeds: home, mentions, global, a profile, a hashtag. Served from the store at once, filled from relays."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..protocol.event import Event
+from ..protocol.filters import Filter
+from ..store.cache import EventCache
+from .items import NOTE_KINDS, build_items
+from .models import NoteItem
+
+if TYPE_CHECKING:
+    from .core import NostrClient
+
+PAGE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """Which feed: `kind` is home, mentions, global, profile or hashtag; `arg` the pubkey or tag."""
+
+    kind: str
+    arg: str = ""
+
+    @property
+    def key(self) -> str:
+        """A stable name, e.g. "home" or "hashtag:nostr"."""
+        return f"{self.kind}:{self.arg}" if self.arg else self.kind
+
+    @classmethod
+    def parse(cls, key: str) -> FeedSpec:
+        """The inverse of `key`."""
+        kind, _, arg = key.partition(":")
+        return cls(kind, arg)
+
+
+def feed_filters(spec: FeedSpec, me: str | None, follows: Sequence[str]) -> list[Filter]:
+    """The relay filters of a feed (without since/until/limit)."""
+    if spec.kind == "home":
+        authors = sorted(set(follows) | ({me} if me else set()))
+        return [Filter.make(authors=authors, kinds=NOTE_KINDS)] if authors else []
+    if spec.kind == "mentions":
+        return [Filter.make(kinds=(1, 6, 7), tags={"p": [me]})] if me else []
+    if spec.kind == "global":
+        return [Filter.make(kinds=(1,))]
+    if spec.kind == "profile":
+        return [Filter.make(authors=[spec.arg], kinds=NOTE_KINDS), Filter.make(authors=[spec.arg], kinds=(0,))]
+    if spec.kind == "hashtag":
+        return [Filter.make(kinds=(1,), tags={"t": [spec.arg.lower()]})]
+    raise ValueError(f"unknown feed {spec.kind!r}")
+
+
+def _page(cache: EventCache, spec: FeedSpec, filters: list[Filter], me: str | None, follows: Sequence[str],
+          before: tuple[int, str] | None, limit: int) -> list[Event]:
+    if spec.kind == "home":
+        authors = set(follows) | ({me} if me else set())
+        return cache.feed(authors, kinds=NOTE_KINDS, before=before, limit=limit)
+    until = before[0] if before else None
+    out: list[Event] = []
+    for f in filters:
+        kinds = f.kinds or frozenset()
+        if spec.kind == "profile" and 0 in kinds:
+            continue
+        shown_kinds = frozenset(NOTE_KINDS) if spec.kind == "mentions" else f.kinds
+        out += cache.query(Filter(f.ids, f.authors, shown_kinds, f.tags, None, until, limit + 1))
+    out.sort(key=lambda e: (-e.created_at, e.id))
+    if before is not None:
+        out = [e for e in out if e.created_at < before[0] or e.id > before[1]]
+    return out[:limit]
+
+
+class Feed:
+    """One open feed: pages from the store, a live relay subscription, older pages on request."""
+
+    def __init__(self, client: NostrClient, spec: FeedSpec) -> None:
+        self.client = client
+        self.spec = spec
+        self.oldest: tuple[int, str] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._shown: set[str] = set()
+
+    @property
+    def key(self) -> str:
+        """The feed's key."""
+        return self.spec.key
+
+    def _filters(self) -> list[Filter]:
+        return feed_filters(self.spec, self.client.pubkey, sorted(self.client.follows))
+
+    async def first_page(self, limit: int = PAGE) -> list[NoteItem]:
+        """The newest notes the store holds, at once; starts the live subscription."""
+        items = await self._load(None, limit)
+        self.start()
+        return items
+
+    async def older(self, limit: int = PAGE) -> list[NoteItem]:
+        """The next page back: from the store, after asking the relays for what lies before it."""
+        filters = self._filters()
+        if filters and self.oldest is not None:
+            until = self.oldest[0]
+            await self.client.fetch([f.with_limit(limit).with_until(until) for f in filters])
+        return await self._load(self.oldest, limit)
+
+    async def _load(self, before: tuple[int, str] | None, limit: int) -> list[NoteItem]:
+        filters, me, follows = self._filters(), self.client.pubkey, sorted(self.client.follows)
+        ctx = self.client.item_context()
+
+        def work(cache: EventCache, _state: object) -> tuple[list[Event], list[NoteItem]]:
+            events = _page(cache, self.spec, filters, me, follows, before, limit)
+            return events, build_items(cache, events, ctx)
+
+        events, items = await self.client.db.run(work)
+        if events:
+            last = events[-1]
+            self.oldest = (last.created_at, last.id)
+        self._shown.update(e.id for e in events)
+        self.client.check_nip05(items)
+        return items
+
+    def start(self) -> None:
+        """Open the live relay subscription (idempotent)."""
+        if self._task is None and self._filters():
+            self._task = asyncio.get_running_loop().create_task(self._live(), name=f"feed {self.key}")
+
+    async def _live(self) -> None:
+        filters = self._filters()
+        newest = await self.client.db.run(lambda c, s: max((e.created_at for e in _page(
+            c, self.spec, filters, self.client.pubkey, sorted(self.client.follows), None, 1)), default=None))
+        initial = [f.with_limit(PAGE) if newest is None else f.with_since(newest) for f in filters]
+        sub = self.client.pool.subscribe(initial)
+        try:
+            async for first in sub:
+                received = [first, *sub.get_nowait()]
+                await self.client.store_received(received)
+                fresh = [r.event for r in received if r.event.kind in NOTE_KINDS and r.event.id not in self._shown]
+                if fresh:
+                    self._shown.update(e.id for e in fresh)
+                    await self._emit(fresh)
+        finally:
+            sub.close()
+
+    async def _emit(self, events: list[Event]) -> None:
+        ctx = self.client.item_context()
+        events.sort(key=lambda e: (-e.created_at, e.id))
+        items = await self.client.db.run(lambda c, s: build_items(c, events, ctx))
+        if items:
+            self.client.emit_feed(self.key, items)
+
+    async def close(self) -> None:
+        """Stop the live subscription."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None

@@ -1,0 +1,287 @@
+"""The Textual app: screens on top of the headless client, one pump turning its notifications into messages."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+
+from ..client.core import ClientError, NostrClient
+from ..client.events import ClientEvent, Message, OutboxChanged, RelayStatusChanged
+from ..client.models import Author
+from ..config import Config, ConfigError, load_config
+from ..keystore.passphrase import AskPassphrase
+from .commands import NostrCommands
+from .messages import ClientNotice
+from .widgets.status_bar import StatusBar
+
+DRAFT_DELAY = 0.5
+
+
+class NostrApp(App[int]):
+    """nostr-tui: feed, threads, compose, profiles, relays and keys."""
+
+    TITLE = "nostr-tui"
+    CSS_PATH = "styles/app.tcss"
+    COMMANDS = App.COMMANDS | {NostrCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("R", "relays", "Relays", id="app.relays"),
+        Binding("K", "keys", "Keys", id="app.keys"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, config: Config, *, demo: bool = False, data_dir: Path | None = None,
+                 clock: Callable[[], float] = time.time, client: NostrClient | None = None,
+                 ask_passphrase: AskPassphrase | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.demo = demo
+        self.data_dir = data_dir
+        self.clock = clock
+        self._client = client
+        self._ask = ask_passphrase
+        self.demo_relay: Any = None
+        self.names: dict[str, str] = {}  # pubkey -> display name (follows and authors seen)
+        self._draft_timer: Timer | None = None
+        self._draft: tuple[str, str] | None = None
+        self.relays_connected = 0
+        self.relays_total = len(config.relays)
+        self.unsent = 0
+        self.set_keymap(config.keymap)
+
+    @property
+    def client(self) -> NostrClient:
+        """The headless client (created on mount)."""
+        assert self._client is not None, "client not started"
+        return self._client
+
+    # -- start and stop -----------------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        if self.demo:
+            from .demo import setup_demo
+
+            self._client = await setup_demo(self)
+        else:
+            if self._client is None:
+                self._client = NostrClient(self.config, data_dir=self.data_dir, clock=self.clock,
+                                           ask_passphrase=self._ask or self.modal_passphrase)
+            await self.client.start()
+        self.relays_total = len(self.client.pool.urls)
+        self.pump()
+        await self.refresh_names()
+        from .screens.feed import FeedScreen
+
+        await self.push_screen(FeedScreen())
+        if self.client.pubkey is None:
+            from .screens.welcome import WelcomeScreen
+
+            await self.push_screen(WelcomeScreen())
+
+    async def on_unmount(self) -> None:
+        if self._draft is not None:
+            self.save_draft_now(*self._draft)
+        if self._client is not None:
+            await self._client.close()
+        if self.demo_relay is not None:
+            await self.demo_relay.stop()
+        if self.demo and self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    @work(exit_on_error=False, group="pump")
+    async def pump(self) -> None:
+        """The single pump: client notifications become Textual messages on the UI thread."""
+        while True:
+            event = await self.client.events.get()
+            self.post_message(ClientNotice(event))
+
+    def on_client_notice(self, message: ClientNotice) -> None:
+        """Update the status bar and hand the notification to the screen."""
+        event: ClientEvent = message.event
+        if isinstance(event, RelayStatusChanged):
+            self.relays_connected, self.relays_total = event.connected, event.total
+        elif isinstance(event, OutboxChanged):
+            self.unsent = event.unsent
+        elif isinstance(event, Message):
+            self.notify(event.text, severity="warning" if event.level != "info" else "information", timeout=4)
+        self.update_status()
+        handler = getattr(self.screen, "client_event", None)
+        if handler is not None:
+            handler(event)
+
+    def update_status(self) -> None:
+        """Redraw the status bars: account, relays connected, unsent notes."""
+        client = self._client
+        for bar in self.screen.query(StatusBar):
+            bar.account = (client.account_name or "no account") if client else ""
+            bar.read_only = client.read_only if client else True
+            bar.set_relays(self.relays_connected, self.relays_total)
+            bar.unsent = self.unsent
+
+    # -- names for the widgets ----------------------------------------------------------------------
+
+    async def refresh_names(self) -> None:
+        """Load display names of follows (for @ completion and mention labels)."""
+        from ..client.items import authors_for
+
+        client = self.client
+        follows = sorted(client.follows)
+        ctx = client.item_context()
+        authors = await client.db.run(lambda c, s: authors_for(c, follows, ctx))
+        self.names.update({pk: a.name for pk, a in authors.items()})
+
+    def name_for(self, pubkey: str) -> str | None:
+        """A display name for a pubkey, when known."""
+        return self.names.get(pubkey)
+
+    def followed_names(self) -> list[str]:
+        """Display names of follows (to mark impersonators)."""
+        follows = self._client.follows if self._client else frozenset()
+        return [n for pk, n in self.names.items() if pk in follows]
+
+    def complete_names(self, prefix: str) -> list[Author]:
+        """People whose name starts with `prefix` (follows first), for @ completion."""
+        p = prefix.lower()
+        follows = self._client.follows if self._client else frozenset()
+        found = [Author(pk, n, followed=pk in follows) for pk, n in self.names.items() if n.lower().startswith(p)]
+        found.sort(key=lambda a: (not a.followed, a.name.lower()))
+        return found[:8]
+
+    # -- drafts -------------------------------------------------------------------------------------
+
+    def save_draft_soon(self, key: str, text: str) -> None:
+        """Save the draft after a short pause in typing."""
+        self._draft = (key, text)
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DELAY, lambda: self.save_draft_now(key, text))
+
+    def save_draft_now(self, key: str, text: str) -> None:
+        """Save (or, when empty, delete) the draft on the store thread."""
+        self._draft = None
+
+        def write(c: Any, s: Any) -> None:
+            if text.strip():
+                s.save_draft(key, text)
+            else:
+                s.delete_draft(key)
+
+        if self._client is not None:
+            self.run_worker(self._client.db.run(write), exit_on_error=False, group="drafts")
+
+    # -- passphrase ---------------------------------------------------------------------------------
+
+    def modal_passphrase(self, prompt: str, confirm: bool) -> str:
+        """Ask for a passphrase in a modal; called from a worker thread (the key store runs there)."""
+        import concurrent.futures
+
+        from ..keystore.errors import PassphraseError
+        from .screens.modals import InputModal
+
+        answer: concurrent.futures.Future[str | None] = concurrent.futures.Future()
+
+        def show() -> None:
+            self.push_screen(InputModal(prompt, password=True), answer.set_result)
+
+        self.call_from_thread(show)
+        value = answer.result(timeout=600)
+        if not value:
+            raise PassphraseError("no passphrase given")
+        return value
+
+    # -- navigation ---------------------------------------------------------------------------------
+
+    def open_thread(self, ref: str) -> None:
+        """Show the thread around a note."""
+        from .screens.thread import ThreadScreen
+
+        self.push_screen(ThreadScreen(ref))
+
+    def open_profile(self, pubkey: str) -> None:
+        """Show a profile."""
+        from .screens.profile import ProfileScreen
+
+        self.push_screen(ProfileScreen(pubkey))
+
+    def open_hashtag(self, tag: str) -> None:
+        """Open a tab with a hashtag's notes."""
+        from .screens.feed import FeedScreen
+
+        feeds = [s for s in self.screen_stack if isinstance(s, FeedScreen)]
+        if feeds:
+            while self.screen is not feeds[-1]:
+                self.pop_screen()
+            feeds[-1].open_feed_tab(f"hashtag:{tag.lower()}", f"#{tag}")
+
+    def open_search(self, text: str) -> None:
+        """Search the local store."""
+        from .screens.search import SearchScreen
+
+        self.push_screen(SearchScreen(text))
+
+    @work(exit_on_error=False)
+    async def switch_account(self, name: str) -> None:
+        """Make another account active and reload the feeds."""
+        try:
+            await self.client.switch_account(name)
+        except ClientError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        await self.refresh_names()
+        self.update_status()
+        self.notify(f"Now using {name}.")
+
+    def action_help(self) -> None:
+        """Every key of the current screen."""
+        from .screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_relays(self) -> None:
+        """The relays screen."""
+        from .screens.relays import RelaysScreen
+
+        self.push_screen(RelaysScreen())
+
+    def action_keys(self) -> None:
+        """The accounts screen."""
+        from .screens.keys import KeysScreen
+
+        self.push_screen(KeysScreen())
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Run the terminal interface (with `--demo`, against a seeded local relay in a temporary profile)."""
+    from ..cli.common import fail
+
+    if args.demo:
+        config = Config(relays=())
+    else:
+        try:
+            config = load_config(args.config)
+        except ConfigError as exc:
+            return fail(str(exc))
+    app = NostrApp(config, demo=args.demo)
+    try:
+        app.run()
+    except ClientError as exc:
+        return fail(str(exc))
+    return app.return_code or 0
+
+
+def temp_profile() -> Path:
+    """A fresh private directory for a demo profile."""
+    return Path(tempfile.mkdtemp(prefix="nostr-tui-demo-"))
+
+
+__all__ = ["NostrApp", "run_app", "temp_profile"]

@@ -1,0 +1,58 @@
+"""`--demo`: a seeded local relay, a temporary profile, and a demo account that can reply."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import TYPE_CHECKING
+
+from ..client import publishing
+from ..client.core import NostrClient
+from ..config import Config, KeysConfig, NetworkConfig, RelayConfig
+from ..keystore.passphrase import fixed
+from ..keystore.store import KeyStore
+from ..paths import keys_dir
+
+if TYPE_CHECKING:
+    from .app import NostrApp
+
+DEMO_LOG_N = 10  # a throwaway key in a throwaway profile
+
+
+async def setup_demo(app: NostrApp) -> NostrClient:
+    """Start the demo relay, make the demo account (following every demo author), return the client."""
+    from ..demo import demo_follows
+    from ..demo.relay import start_demo_relay
+    from .app import temp_profile
+
+    profile = temp_profile()
+    app.data_dir = profile
+    from ..demo import DEMO_PORT
+    from ..demo.relay import DemoRelayError
+
+    try:  # on the port the seed events' relay hints name, when it is free
+        relay = await start_demo_relay(DEMO_PORT)
+    except DemoRelayError:
+        relay = await start_demo_relay()
+    app.demo_relay = relay
+    app.config = Config(
+        relays=(RelayConfig(relay.url),),
+        network=NetworkConfig(eose_timeout=3.0, publish_timeout=5.0),
+        keys=KeysConfig(log_n=DEMO_LOG_N),
+        keymap=app.config.keymap,
+        data_dir=profile,
+    )
+    ask = fixed(secrets.token_urlsafe(24))  # only this process knows it; the profile is deleted on exit
+    keystore = KeyStore(keys_dir(profile), log_n=DEMO_LOG_N)
+    keystore.generate("demo", ask)
+    client = NostrClient(app.config, data_dir=profile, keystore=keystore, ask_passphrase=ask, clock=app.clock)
+    await client.start()
+    profile_json = json.dumps({"name": "you (demo)", "about": "A throwaway demo account of nostr-tui."})
+    await publishing.publish(client, 0, profile_json, [])
+    await publishing.publish(client, 3, "", [["p", pk] for pk in demo_follows()])
+    await client.refresh_user_state()
+    # Everything the demo relay holds lands in the store, so the feed opens full.
+    from ..protocol.filters import Filter
+
+    await client.fetch([Filter.make(limit=5000)])
+    return client

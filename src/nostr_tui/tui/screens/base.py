@@ -1,0 +1,214 @@
+"""What the feed and thread screens share: note actions, the compose pane, publishing results."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from ...client import publishing
+from ...client.core import ClientError
+from ...client.events import ClientEvent, PublishProgress
+from ...client.models import NoteItem
+from ...protocol import nip19
+from ..widgets.compose import Compose, Mode
+from ..widgets.note_base import NoteListBase
+from .modals import ConfirmModal
+
+if TYPE_CHECKING:
+    from ..app import NostrApp
+
+
+class NoteScreen(Screen[None]):
+    """A screen showing notes with a compose pane under them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "compose('new')", "Compose", id="note.compose"),
+        Binding("r", "compose('reply')", "Reply", id="note.reply"),
+        Binding("q", "compose('quote')", "Quote", id="note.quote"),
+        Binding("plus", "react", "React +", id="note.react"),
+        Binding("t", "repost", "Repost", id="note.repost"),
+        Binding("p", "profile", "Profile", id="note.profile"),
+        Binding("o", "open_link", "Open link", id="note.open_link"),
+        Binding("y", "copy", "Copy nevent", id="note.copy"),
+        Binding("x", "toggle_warning", "Show/hide CW", show=False, id="note.content_warning"),
+    ]
+
+    compose_mode: Mode = "new"
+    compose_target: NoteItem | None = None
+    sending_id: str | None = None
+
+    @property
+    def nostr(self) -> NostrApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def note_list(self) -> NoteListBase | None:
+        """The list whose selected note the actions act on."""
+        raise NotImplementedError
+
+    def selected(self) -> NoteItem | None:
+        """The note under the cursor."""
+        lst = self.note_list()
+        return lst.selected_item if lst is not None else None
+
+    def draft_key(self) -> str:
+        """The draft key of the compose pane's current target."""
+        if self.compose_target is None or self.compose_mode == "new":
+            return "new"
+        return f"{self.compose_mode}:{self.compose_target.event.id}"
+
+    # -- compose ------------------------------------------------------------------------------------
+
+    def make_compose(self) -> Compose:
+        """The (hidden) compose pane."""
+        return Compose(id="compose", complete=self.nostr.complete_names, names=self.nostr.name_for,
+                       read_only=self.nostr.client.read_only)
+
+    async def action_compose(self, mode: Mode) -> None:
+        """Open the compose pane for a new note, a reply or a quote of the selected note."""
+        target = self.selected() if mode != "new" else None
+        if mode != "new" and target is None:
+            self.notify("Select a note first.", severity="warning")
+            return
+        pane = self.query_one(Compose)
+        self.compose_mode, self.compose_target = mode, target
+        pane.set_read_only(self.nostr.client.read_only)
+        pane.set_target(mode, target)
+        pane.clear_results()
+        draft = await self.nostr.client.db.run(lambda c, s: s.get_draft(self.draft_key()))
+        pane.set_text(draft.text if draft is not None else "")
+        pane.display = True
+        pane.focus_editor()
+
+    def on_compose_changed(self, message: Compose.Changed) -> None:
+        """Save the draft as it is typed (debounced)."""
+        self.nostr.save_draft_soon(self.draft_key(), message.text)
+
+    def on_compose_cancel(self, message: Compose.Cancel) -> None:
+        """Hide the pane; the draft stays."""
+        pane = self.query_one(Compose)
+        self.nostr.save_draft_now(self.draft_key(), pane.text)
+        pane.display = False
+        lst = self.note_list()
+        if lst is not None:
+            lst.focus()
+
+    def on_compose_send(self, message: Compose.Send) -> None:
+        """Sign and publish what was written; results per relay appear in the pane."""
+        self.send_text(message.text)
+
+    @work(exit_on_error=False, group="send")
+    async def send_text(self, text: str) -> None:
+        """Publish in the background; a failed send keeps the text."""
+        pane = self.query_one(Compose)
+        client = self.nostr.client
+        self.nostr.save_draft_now(self.draft_key(), text)
+        try:
+            await asyncio.to_thread(client.signer)
+            target = self.compose_target
+            if self.compose_mode == "reply" and target is not None:
+                coro = publishing.reply(client, target.event.id, text)
+            elif self.compose_mode == "quote" and target is not None:
+                coro = publishing.quote(client, target.event.id, text)
+            else:
+                coro = publishing.post(client, text, draft_key="new")
+            pane.show_result("all relays", "pending", "signing and sending…")
+            event, results = await coro
+        except ClientError as exc:
+            pane.show_result("error", "failed", str(exc))
+            return
+        self.sending_id = event.id
+        pane.clear_results()
+        for r in results:
+            pane.show_result(r.url, r.status.value, r.message)
+        if any(r.status.value == "accepted" for r in results):
+            pane.set_text("")
+            self.notify("Sent.")
+            self.after_send()
+        else:
+            self.notify("Not accepted by any relay yet; it stays in the outbox and will be retried.",
+                        severity="warning")
+
+    def after_send(self) -> None:
+        """Called when a note was accepted (a screen may show it at once)."""
+
+    def client_event(self, event: ClientEvent) -> None:
+        """A client notification for this screen (publish results, new notes...)."""
+        if isinstance(event, PublishProgress) and event.event_id == self.sending_id:
+            r = event.result
+            self.query_one(Compose).show_result(r.url, r.status.value, r.message)
+
+    # -- one-key actions ----------------------------------------------------------------------------
+
+    async def _confirm_publish(self, question: str, action: str) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        if self.nostr.client.read_only:
+            self.notify("This account has no key: log in with a key to react or repost.", severity="warning")
+            return
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.one_key(action, item.event.id)
+
+        self.app.push_screen(ConfirmModal(question.format(name=item.author.name)), answered)
+
+    async def action_react(self) -> None:
+        """React + to the selected note (after a confirmation)."""
+        await self._confirm_publish("React with + to {name}'s note? This is public.", "react")
+
+    async def action_repost(self) -> None:
+        """Repost the selected note (after a confirmation)."""
+        await self._confirm_publish("Repost {name}'s note to your followers?", "repost")
+
+    @work(exit_on_error=False, group="one-key")
+    async def one_key(self, action: str, note_id: str) -> None:
+        """React or repost in the background and say how it went."""
+        client = self.nostr.client
+        try:
+            await asyncio.to_thread(client.signer)
+            fn = publishing.react if action == "react" else publishing.repost
+            _, results = await fn(client, note_id)
+        except ClientError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        ok = sum(1 for r in results if r.status.value == "accepted")
+        self.notify(f"{action.capitalize()} accepted by {ok} of {len(results)} relays.")
+
+    def action_profile(self) -> None:
+        """Open the selected note's author."""
+        item = self.selected()
+        if item is not None:
+            self.nostr.open_profile(item.author.pubkey)
+
+    def action_open_link(self) -> None:
+        """Show the note's links (they are also clickable OSC 8 hyperlinks)."""
+        lst, item = self.note_list(), self.selected()
+        if lst is None or item is None:
+            return
+        urls = lst.links(item)
+        if not urls:
+            self.notify("No link in this note.")
+            return
+        self.app.open_url(urls[0])
+        self.notify("Link: " + urls[0])
+
+    def action_copy(self) -> None:
+        """Copy the note's nevent to the clipboard (OSC 52)."""
+        item = self.selected()
+        if item is None:
+            return
+        ref = nip19.encode(nip19.Nevent(item.event.id, (), item.event.pubkey, item.event.kind))
+        self.app.copy_to_clipboard(ref)
+        self.notify(f"Copied {ref[:24]}…")
+
+    def action_toggle_warning(self) -> None:
+        """Show or hide a content-warned note."""
+        lst = self.note_list()
+        if lst is not None:
+            lst.toggle_content_warning()

@@ -1,0 +1,135 @@
+"""A profile: metadata, NIP-05 status, follow/unfollow (with confirmation), the author's notes."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Static
+
+from ...client import publishing
+from ...client.core import ClientError
+from ...client.events import ClientEvent, FeedNew
+from ...client.profiles import Profile, display_name, parse_profile
+from ...protocol import nip19
+from ...protocol.filters import Filter
+from ..safe_text import safe_text, single_line
+from ..widgets.note_base import NoteListBase
+from ..widgets.note_list import NoteList
+from ..widgets.status_bar import StatusBar
+from .base import NoteScreen
+from .modals import ConfirmModal
+
+
+class ProfileScreen(NoteScreen):
+    """One person: who they are and what they wrote; f follows or unfollows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="profile.back"),
+        Binding("f", "follow", "Follow/unfollow", id="profile.follow"),
+        Binding("n,full_stop", "show_new", "New notes", id="profile.show_new"),
+    ]
+
+    def __init__(self, pubkey: str) -> None:
+        super().__init__()
+        self.pubkey = pubkey
+        self.feed_key = f"profile:{pubkey}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="profile-card")
+        app = self.nostr
+        yield NoteList(id="profile-list", names=app.name_for, followed_names=app.followed_names(), clock=app.clock)
+        yield self.make_compose()
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#compose").display = False
+        self.query_one(NoteList).focus()
+        self.load()
+
+    def note_list(self) -> NoteListBase | None:
+        return self.query_one(NoteList)
+
+    def _card(self, profile: Profile | None, verified: bool | None) -> Text:
+        name = display_name(self.pubkey, profile)
+        following = self.pubkey in self.nostr.client.follows
+        t = Text()
+        t.append(single_line(name, 60), style="bold")
+        if profile and profile.display_name and profile.display_name != name:
+            t.append(f"  ({single_line(profile.display_name, 40)})")
+        t.append("\n" + nip19.npub_encode(self.pubkey), style="dim")
+        if profile and profile.nip05:
+            mark = "✓ verified" if verified else ("not verified" if verified is False else "checking…")
+            t.append(f"\nNIP-05: {single_line(profile.nip05, 80)} ({mark})")
+        if profile and profile.about:
+            t.append("\n")
+            t.append_text(safe_text(profile.about[:600]))
+        t.append("\n" + ("You follow them · f to unfollow" if following else "f to follow"), style="italic")
+        return t
+
+    @work(exit_on_error=False)
+    async def load(self) -> None:
+        """Metadata and notes from the store, then relays."""
+        client = self.nostr.client
+        card = self.query_one("#profile-card", Static)
+        events = await client.db.run(lambda c, s: c.profiles([self.pubkey]))
+        profile = parse_profile(events[self.pubkey]) if self.pubkey in events else None
+        card.update(self._card(profile, None))
+        feed = client.feed(self.feed_key)
+        self.query_one(NoteList).set_items(await feed.first_page())
+        if profile is None:
+            await client.fetch([Filter.make(authors=[self.pubkey], kinds=[0])])
+            events = await client.db.run(lambda c, s: c.profiles([self.pubkey]))
+            profile = parse_profile(events[self.pubkey]) if self.pubkey in events else None
+        verified = None
+        if profile and profile.nip05:
+            card.update(self._card(profile, None))
+            verified = await client.nip05.verify(profile.nip05, self.pubkey)
+        card.update(self._card(profile, verified))
+
+    def client_event(self, event: ClientEvent) -> None:
+        """New notes by this author."""
+        super().client_event(event)
+        if isinstance(event, FeedNew) and event.feed == self.feed_key:
+            self.query_one(NoteList).prepend_new(list(event.items))
+
+    def on_note_list_opened(self, message: NoteList.Opened) -> None:
+        """Enter opens the thread."""
+        self.nostr.open_thread(message.item.event.id)
+
+    def action_show_new(self) -> None:
+        """Jump to new notes."""
+        self.query_one(NoteList).show_new()
+
+    def action_back(self) -> None:
+        """Back."""
+        if not self.query_one("#compose").display:
+            self.app.pop_screen()
+
+    def action_follow(self) -> None:
+        """Follow or unfollow, after a confirmation."""
+        following = self.pubkey in self.nostr.client.follows
+        name = self.nostr.name_for(self.pubkey) or nip19.npub_encode(self.pubkey)[:20]
+        question = f"{'Unfollow' if following else 'Follow'} {name}? Your follow list is public."
+        self.app.push_screen(ConfirmModal(question), lambda ok: self.change_follow(not following) if ok else None)
+
+    @work(exit_on_error=False, group="follow")
+    async def change_follow(self, follow: bool) -> None:
+        """Publish the new follow list, starting from the newest one the relays hold."""
+        client = self.nostr.client
+        try:
+            await asyncio.to_thread(client.signer)
+            await publishing.change_follows(client, add=[self.pubkey] if follow else [],
+                                            remove=[] if follow else [self.pubkey])
+        except ClientError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify("Followed." if follow else "Unfollowed.")
+        await self.nostr.refresh_names()
+        self.load()

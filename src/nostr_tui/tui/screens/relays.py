@@ -1,0 +1,142 @@
+"""Relays: live state, counters, last error, NIP-11 info; add, remove, toggle read/write."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ...client.events import ClientEvent
+from ...config import ConfigError, validate_relay_url
+from ...relay.notifications import RelayState
+from ..safe_text import single_line
+from ..widgets.status_bar import StatusBar
+from .modals import ConfirmModal, InputModal
+
+if TYPE_CHECKING:
+    from ..app import NostrApp
+
+STATE_STYLE = {
+    RelayState.CONNECTED: "green",
+    RelayState.CONNECTING: "yellow",
+    RelayState.WAITING: "yellow",
+    RelayState.FAILED: "red",
+    RelayState.DISCONNECTED: "red",
+    RelayState.CLOSED: "dim",
+}
+
+
+class RelaysScreen(Screen[None]):
+    """One row per relay; the table refreshes every second and on every state change."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="relays.back"),
+        Binding("a", "add", "Add", id="relays.add"),
+        Binding("d", "remove", "Remove", id="relays.remove"),
+        Binding("r", "toggle('read')", "Toggle read", id="relays.toggle_read"),
+        Binding("w", "toggle('write')", "Toggle write", id="relays.toggle_write"),
+    ]
+
+    @property
+    def nostr(self) -> NostrApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="relays-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="relay-detail")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for col in ("relay", "state", "r/w", "events", "dupes", "invalid", "notices", "ok rtt", "last error / info"):
+            table.add_column(col, key=col)
+        self.refresh_table()
+        self.set_interval(1.0, self.refresh_table)
+        table.focus()
+
+    def refresh_table(self) -> None:
+        """Redraw every row from the pool's status."""
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        now = time.time()
+        for st in self.nostr.client.pool.status():
+            state = Text(st.state.value, style=STATE_STYLE.get(st.state, ""))
+            if st.state is RelayState.WAITING and st.next_retry_at:
+                state.append(f" (retry in {max(0, int(st.next_retry_at - now))}s)")
+            s = st.stats
+            rtt = f"{s.last_ok_rtt * 1000:.0f} ms" if getattr(s, "last_ok_rtt", None) else "-"
+            info = st.reason or (st.info.name if st.info is not None and st.info.name else "")
+            table.add_row(
+                single_line(st.url, 50), state, ("r" if st.read else "-") + ("w" if st.write else "-"),
+                str(s.events), str(s.duplicates), str(s.invalid_total()), str(s.notices), rtt,
+                single_line(info, 60), key=st.url,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def client_event(self, event: ClientEvent) -> None:
+        """Any relay change redraws the table."""
+        self.refresh_table()
+
+    def _selected_url(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def action_back(self) -> None:
+        """Back."""
+        self.app.pop_screen()
+
+    def action_add(self) -> None:
+        """Add a relay (read and write) for this session."""
+
+        def added(url: str | None) -> None:
+            if not url:
+                return
+            try:
+                clean = validate_relay_url(url.strip())
+            except ConfigError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.nostr.client.pool.add_relay(clean, read=True, write=True)
+            self.refresh_table()
+
+        self.app.push_screen(InputModal("Relay URL (wss://…):", placeholder="wss://"), added)
+
+    def action_remove(self) -> None:
+        """Remove the selected relay, after a confirmation."""
+        url = self._selected_url()
+        if url is None:
+            return
+
+        async def remove(ok: bool | None) -> None:
+            if ok:
+                await self.nostr.client.pool.remove_relay(url)
+                self.refresh_table()
+
+        self.app.push_screen(ConfirmModal(f"Remove {url}?"), remove)
+
+    def action_toggle(self, which: str) -> None:
+        """Flip the read or write flag of the selected relay."""
+        url = self._selected_url()
+        pool = self.nostr.client.pool
+        st = next((s for s in pool.status() if s.url == url), None)
+        if st is None:
+            return
+        read, write = st.read, st.write
+        if which == "read":
+            read = not read
+        else:
+            write = not write
+        pool.set_flags(st.url, read=read, write=write)
+        self.refresh_table()

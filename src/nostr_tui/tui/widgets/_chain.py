@@ -1,0 +1,73 @@
+"""A read-only sequence made of pieces, so a feed can grow at both ends without copying a lazy source."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Generic, TypeVar, overload
+
+T = TypeVar("T")
+
+_MERGE_LIMIT = 4096
+
+
+class Chain(Sequence[T], Generic[T]):
+    """Items of several sequences end to end. A plain list given to it is copied; any other sequence
+    (for example one that reads a store page by page) is kept as it is and only indexed."""
+
+    def __init__(self, items: Sequence[T] = ()) -> None:
+        self._parts: list[Sequence[T]] = []
+        self._ends: list[int] = []
+        if len(items):
+            self._parts.append(list(items) if isinstance(items, list | tuple) else items)
+        self._reindex()
+
+    def _reindex(self) -> None:
+        total = 0
+        self._ends = []
+        for part in self._parts:
+            total += len(part)
+            self._ends.append(total)
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        size = len(self)
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError("chain index out of range")
+        part = bisect_right(self._ends, index)
+        start = self._ends[part - 1] if part else 0
+        return self._parts[part][index - start]
+
+    def prepend(self, items: Sequence[T]) -> None:
+        """Put `items` before the first item."""
+        if not len(items):
+            return
+        first = self._parts[0] if self._parts else None
+        if type(first) is list and len(first) <= _MERGE_LIMIT:
+            self._parts[0] = [*items, *first]
+        else:
+            self._parts.insert(0, list(items))
+        self._reindex()
+
+    def append(self, items: Sequence[T]) -> None:
+        """Put `items` after the last item."""
+        if not len(items):
+            return
+        last = self._parts[-1] if self._parts else None
+        if type(last) is list:
+            last.extend(items)
+        else:
+            self._parts.append(list(items))
+        self._reindex()

@@ -1,0 +1,207 @@
+"""What NoteList and ThreadView share: note styles from CSS, the note action messages, the clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import tzinfo
+
+from rich.style import Style
+from textual.message import Message
+from textual.widget import Widget
+
+from ...client.models import NoteItem
+from ..safe_text import normalize_names
+from .note_render import NameLookup, NoteContext, NoteStyles
+from .virtual_list import VirtualList
+
+Clock = Callable[[], float]
+
+NOTE_COMPONENTS = {
+    "note--name",
+    "note--verified",
+    "note--marker",
+    "note--time",
+    "note--meta",
+    "note--warning",
+    "note--link",
+    "note--mention",
+    "note--quote",
+}
+
+NOTE_CSS = """
+NoteListBase {
+    & > .note--name { text-style: bold; color: $text; }
+    & > .note--verified { color: $success; }
+    & > .note--marker { color: $error; text-style: bold; }
+    & > .note--time { color: $text-muted; }
+    & > .note--meta { color: $text-muted; }
+    & > .note--warning { color: $warning; }
+    & > .note--link { color: $text-accent; text-style: underline; }
+    & > .note--mention { color: $text-accent; }
+    & > .note--quote { color: $text-muted; }
+}
+"""
+
+
+class ItemMessage(Message):
+    """A message about one note, sent by a NoteList or ThreadView; the screen decides what to do."""
+
+    def __init__(self, widget: Widget, item: NoteItem) -> None:
+        super().__init__()
+        self.widget = widget
+        self.item = item
+
+    @property
+    def control(self) -> Widget:
+        """The list that sent the message."""
+        return self.widget
+
+
+class NoteListBase(VirtualList):
+    """A VirtualList of notes: styles from CSS, the clock, follows and name lookup, note actions.
+
+    Subclasses define nested message classes `Opened`, `Reply`, `Quote`, `React`, `Repost`,
+    `Profile`, `OpenLink` and `Copy` (subclasses of ItemMessage) and `selected_item`.
+    """
+
+    COMPONENT_CLASSES = VirtualList.COMPONENT_CLASSES | NOTE_COMPONENTS
+    DEFAULT_CSS = NOTE_CSS
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = time.time,
+        followed_names: Iterable[str] = (),
+        names: NameLookup | None = None,
+        ascii: bool = False,
+        tz: tzinfo | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._clock = clock
+        self._followed = normalize_names(followed_names)
+        self._names = names
+        self._ascii = ascii
+        self._tz = tz
+        self._revealed: set[str] = set()
+
+    @property
+    def selected_item(self) -> NoteItem | None:
+        """The note under the cursor (None when the list is empty)."""
+        raise NotImplementedError
+
+    def note_styles(self) -> NoteStyles:
+        """The styles notes are drawn with, from this widget's component classes."""
+
+        def get(name: str) -> Style:
+            return self.get_component_rich_style(name, partial=True)
+
+        return NoteStyles(
+            name=get("note--name"),
+            verified=get("note--verified"),
+            marker=get("note--marker"),
+            time=get("note--time"),
+            meta=get("note--meta"),
+            warning=get("note--warning"),
+            link=get("note--link"),
+            mention=get("note--mention"),
+            quote=get("note--quote"),
+        )
+
+    def note_context(self) -> NoteContext:
+        """Clock reading, follows and options for rendering notes now."""
+        return NoteContext(
+            now=self._clock(), followed_names=self._followed, ascii=self._ascii, names=self._names, tz=self._tz
+        )
+
+    def minute(self) -> int:
+        """The current minute: part of every cache key, so relative times stay right."""
+        return int(self._clock() // 60)
+
+    def on_mount(self) -> None:
+        """Refresh relative times while the list is shown."""
+        self.set_interval(30, self.clear_cache_if_stale)
+        self._minute_seen = self.minute()
+
+    def clear_cache_if_stale(self) -> None:
+        """Redraw when the minute changed (relative times move on)."""
+        minute = self.minute()
+        if minute != getattr(self, "_minute_seen", minute):
+            self._minute_seen = minute
+            self.invalidate()
+
+    def set_followed_names(self, names: Iterable[str]) -> None:
+        """The names of people followed, to mark others who use the same name."""
+        self._followed = normalize_names(names)
+        self.clear_cache()
+
+    def toggle_content_warning(self) -> bool:
+        """Show or hide the content behind the cursor note's warning; False when it has none."""
+        item = self.selected_item
+        if item is None or item.content_warning is None:
+            return False
+        if item.key in self._revealed:
+            self._revealed.discard(item.key)
+        else:
+            self._revealed.add(item.key)
+        self.invalidate()
+        return True
+
+    def is_revealed(self, item: NoteItem) -> bool:
+        """Whether `item` has no hidden content (no warning, or its content was shown)."""
+        return item.content_warning is None or item.key in self._revealed
+
+    def links(self, item: NoteItem) -> tuple[str, ...]:
+        """The http(s) links in a note's content, in order."""
+        from .note_render import _tokens
+
+        return tuple(text for kind, text, _ in _tokens(item.event.content) if kind == "url")
+
+    def _post_item(self, message_type: type[ItemMessage]) -> None:
+        item = self.selected_item
+        if item is not None:
+            self.post_message(message_type(self, item))
+
+    def action_reply(self) -> None:
+        """Ask to reply to the cursor note."""
+        self._post_item(self.Reply)  # type: ignore[attr-defined]
+
+    def action_quote(self) -> None:
+        """Ask to quote the cursor note."""
+        self._post_item(self.Quote)  # type: ignore[attr-defined]
+
+    def action_react(self) -> None:
+        """Ask to react to the cursor note."""
+        self._post_item(self.React)  # type: ignore[attr-defined]
+
+    def action_repost(self) -> None:
+        """Ask to repost the cursor note (the screen confirms)."""
+        self._post_item(self.Repost)  # type: ignore[attr-defined]
+
+    def action_profile(self) -> None:
+        """Ask to open the cursor note author's profile."""
+        self._post_item(self.Profile)  # type: ignore[attr-defined]
+
+    def action_copy(self) -> None:
+        """Ask to copy the cursor note's reference."""
+        self._post_item(self.Copy)  # type: ignore[attr-defined]
+
+    def action_open_link(self) -> None:
+        """Ask to open the links of the cursor note (`OpenLink.urls`, possibly empty)."""
+        item = self.selected_item
+        if item is not None:
+            self.post_message(self.OpenLink(self, item, self.links(item)))  # type: ignore[attr-defined]
+
+    def activate(self) -> None:
+        """Enter: show content behind a warning, else open the note."""
+        item = self.selected_item
+        if item is None:
+            return
+        if not self.is_revealed(item):
+            self._revealed.add(item.key)
+            self.invalidate()
+        else:
+            self.post_message(self.Opened(self, item))  # type: ignore[attr-defined]

@@ -1,0 +1,248 @@
+"""The feed: a virtualised list of notes with a cursor, held-back new notes and paging backwards."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable, Iterable, Sequence
+from datetime import tzinfo
+
+from rich.text import Text
+from textual import events
+from textual.message import Message
+from textual.strip import Strip
+
+from ...client.models import NoteItem
+from .note_base import Clock, ItemMessage, NoteListBase
+from .note_render import NameLookup, note_strips, to_strips
+
+
+class NoteList(NoteListBase):
+    """A feed of notes, newest first, that costs what is on screen however many notes it holds.
+
+    `items` may be any sequence (a list, or a lazy sequence that reads a store page by page); the
+    list indexes it and never walks it. Navigation keys are bound here (ids `list.*`); the note
+    actions (reply, quote, react, repost, profile, open link, copy, show new) are methods and
+    `action_*`s for the screen to bind, and each posts a message for the screen to act on.
+    """
+
+    COMPONENT_CLASSES = NoteListBase.COMPONENT_CLASSES | {"note-list--banner"}
+    DEFAULT_CSS = """
+    NoteList > .note-list--banner { background: $accent 30%; color: $text; text-style: bold; }
+    """
+
+    class Opened(ItemMessage):
+        """Enter on a note: open its thread."""
+
+    class Reply(ItemMessage):
+        """The reader wants to reply to `item`."""
+
+    class Quote(ItemMessage):
+        """The reader wants to quote `item`."""
+
+    class React(ItemMessage):
+        """The reader wants to react to `item`."""
+
+    class Repost(ItemMessage):
+        """The reader wants to repost `item` (confirm first)."""
+
+    class Profile(ItemMessage):
+        """The reader wants the profile of `item`'s author."""
+
+    class Copy(ItemMessage):
+        """The reader wants `item`'s reference (nevent) copied."""
+
+    class OpenLink(ItemMessage):
+        """The reader wants to open a link of `item`; `urls` are its links in order (maybe none)."""
+
+        def __init__(self, widget: NoteList, item: NoteItem, urls: tuple[str, ...]) -> None:
+            super().__init__(widget, item)
+            self.urls = urls
+
+    class NeedOlder(Message):
+        """The cursor (or the view) is near the end: the owner may `append_older` the next page."""
+
+        def __init__(self, widget: NoteList, oldest: NoteItem | None) -> None:
+            super().__init__()
+            self.widget = widget
+            self.oldest = oldest
+
+        @property
+        def control(self) -> NoteList:
+            """The list that asks."""
+            return self.widget
+
+    class NewShown(Message):
+        """The held-back new notes were put on top (after `show_new`)."""
+
+    def __init__(
+        self,
+        items: Sequence[NoteItem] = (),
+        *,
+        clock: Clock = time.time,
+        followed_names: Iterable[str] = (),
+        names: NameLookup | None = None,
+        ascii: bool = False,
+        tz: tzinfo | None = None,
+        new_hint: str = "n / .",
+        near_end: int = 20,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(
+            clock=clock, followed_names=followed_names, names=names, ascii=ascii, tz=tz,
+            name=name, id=id, classes=classes,
+        )
+        from ._chain import Chain
+
+        self._chain_type = Chain
+        self._items: Chain[NoteItem] = Chain(items)
+        self._pending: list[NoteItem] = []
+        self._pending_keys: set[str] = set()
+        self._overrides: dict[str, NoteItem] = {}
+        self._versions: dict[str, int] = {}
+        self._new_hint = new_hint
+        self._near_end = near_end
+        self._older_asked = False
+
+    # -- data -------------------------------------------------------------------------------------
+
+    def item_count(self) -> int:
+        """How many notes are shown (held-back new notes not counted)."""
+        return len(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def item(self, index: int) -> NoteItem:
+        """The note at `index`, as last updated."""
+        item = self._items[index]
+        return self._overrides.get(item.key, item) if self._overrides else item
+
+    @property
+    def selected_item(self) -> NoteItem | None:
+        """The note under the cursor."""
+        return self.item(self.cursor) if len(self._items) else None
+
+    @property
+    def pending_count(self) -> int:
+        """How many new notes are held back behind the "N new notes" line."""
+        return len(self._pending)
+
+    def set_items(self, items: Sequence[NoteItem]) -> None:
+        """Show `items` (newest first), cursor on the first; held-back notes are dropped."""
+        self._items = self._chain_type(items)
+        self._pending.clear()
+        self._pending_keys.clear()
+        self._overrides.clear()
+        self._versions.clear()
+        self._older_asked = False
+        self._cursor = self._top = self._top_offset = 0
+        self.update_virtual_size()
+        self._moved()
+
+    def prepend_new(self, items: Sequence[NoteItem]) -> None:
+        """Hold back newer notes (newest first) behind a "N new notes" line; the view does not move."""
+        fresh = [i for i in items if i.key not in self._pending_keys]
+        if not fresh:
+            return
+        was_empty = not self._pending
+        self._pending[:0] = fresh
+        self._pending_keys.update(i.key for i in fresh)
+        self._header = None
+        if was_empty and self.has_size and len(self._items):
+            self.scroll_lines(1)  # the line appears over the top row: what is read stays put
+        self.invalidate()
+
+    def show_new(self) -> None:
+        """Put the held-back notes on top and go to the newest."""
+        if not self._pending:
+            if len(self._items):
+                self.move_cursor(0, to_top=True)
+            return
+        self._items.prepend(self._pending)
+        self._pending = []
+        self._pending_keys.clear()
+        self.update_virtual_size()
+        self._cursor = 0
+        self.move_cursor(0, to_top=True)
+        self.post_message(self.NewShown())
+
+    def append_older(self, items: Sequence[NoteItem]) -> None:
+        """Add older notes at the end (the next page); an empty page means there is no more."""
+        if not items:
+            return
+        self._items.append(items)
+        self._older_asked = False
+        self.update_virtual_size()
+        self.invalidate()
+
+    def update_item(self, item: NoteItem) -> None:
+        """Replace the note with `item.key` (new counts, names) where it is, if it is shown."""
+        self._overrides[item.key] = item
+        self._versions[item.key] = self._versions.get(item.key, 0) + 1
+        if item.key in self._pending_keys:
+            self._pending = [item if p.key == item.key else p for p in self._pending]
+        self.invalidate()
+
+    # -- rendering --------------------------------------------------------------------------------
+
+    def item_key(self, index: int) -> Hashable:
+        """Cache key: note key, its update count, content-warning state and the minute."""
+        item = self.item(index)
+        key = item.key
+        return (key, self._versions.get(key, 0), key in self._revealed, self.minute())
+
+    def render_item(self, index: int, width: int) -> list[Strip]:
+        """The note's lines and a blank separator line."""
+        item = self.item(index)
+        strips = note_strips(
+            item, width, self.app.console, self.note_context(), self.note_styles(),
+            revealed=self.is_revealed(item),
+        )
+        strips.append(Strip([]))
+        return strips
+
+    def header_strips(self, width: int) -> list[Strip]:
+        """The "N new notes" line when notes are held back."""
+        count = len(self._pending)
+        if not count:
+            return []
+        label = f"{count} new note{'s' if count != 1 else ''} (press {self._new_hint})"
+        style = self.get_component_rich_style("note-list--banner")
+        text = Text(label, style=style, end="", overflow="ellipsis", no_wrap=True)
+        line = to_strips(text, width, self.app.console, self.app.console.options)[0]
+        return [line.adjust_cell_length(width, style)]
+
+    # -- behaviour --------------------------------------------------------------------------------
+
+    def cursor_moved(self) -> None:
+        """Ask for older notes when the cursor or the view nears the end."""
+        count = len(self._items)
+        if self._older_asked or count == 0:
+            return
+        rows = self._rows or []
+        last_seen = max(self.cursor, rows[-1][0] if rows else 0)
+        if last_seen >= count - self._near_end:
+            self._older_asked = True
+            self.post_message(self.NeedOlder(self, self.item(count - 1)))
+
+    def action_show_new(self) -> None:
+        """Jump to the held-back new notes."""
+        self.show_new()
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on the "new notes" line shows them; on a note moves the cursor (twice: opens)."""
+        event.prevent_default()
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y < len(self._headers()):
+            self.show_new()
+            return
+        index = self.item_at(offset.y)
+        if index is not None:
+            self._cursor = index
+            self.invalidate()
+            if event.chain >= 2:
+                self.activate()
