@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import events, on
@@ -74,7 +74,7 @@ class Compose(Widget, can_focus=False):
     key to reply" instead of an editor.
     """
 
-    BINDINGS: list[BindingType] = [  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="compose.send"),
         Binding("escape", "cancel", "Cancel", id="compose.cancel"),
     ]

@@ -116,19 +116,21 @@ def _tokens(content: str) -> list[tuple[str, str, Any]]:
     try:
         from ...protocol import content as nip27
     except ImportError:  # pragma: no cover - the tokenizer ships with the package
-        nip27 = None
-    if nip27 is not None:
-        out: list[tuple[str, str, Any]] = []
-        for tok in nip27.tokenize(content):
-            if isinstance(tok, nip27.UrlToken):
-                out.append(("url", tok.text, None))
-            elif isinstance(tok, nip27.HashtagToken):
-                out.append(("tag", tok.text, None))
-            elif isinstance(tok, nip27.ReferenceToken):
-                out.append(("ref", tok.text, tok.entity))
-            else:
-                out.append(("text", tok.text, None))
-        return out
+        return _url_pieces(content)
+    out: list[tuple[str, str, Any]] = []
+    for tok in nip27.tokenize(content):
+        if isinstance(tok, nip27.UrlToken):
+            out.append(("url", tok.text, None))
+        elif isinstance(tok, nip27.HashtagToken):
+            out.append(("tag", tok.text, None))
+        elif isinstance(tok, nip27.ReferenceToken):
+            out.append(("ref", tok.text, tok.entity))
+        else:
+            out.append(("text", tok.text, None))
+    return out
+
+
+def _url_pieces(content: str) -> list[tuple[str, str, Any]]:
     pieces: list[tuple[str, str, Any]] = []
     pos = 0
     for m in _URL.finditer(content):

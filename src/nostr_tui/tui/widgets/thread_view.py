@@ -6,6 +6,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import tzinfo
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -27,7 +28,7 @@ class ThreadView(NoteListBase):
     opened note) is highlighted and the cursor starts on it, with some of its ancestors above.
     """
 
-    BINDINGS: list[BindingType] = [  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left,h", "parent", "Parent", id="thread.parent"),
         Binding("H", "root", "Root", id="thread.root"),
         Binding("space,z", "toggle_collapse", "Collapse", id="thread.collapse"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -31,7 +32,7 @@ class VirtualList(ScrollView, can_focus=True, inherit_bindings=False):
     `header_strips` and a per-item `item_style`.
     """
 
-    BINDINGS: list[BindingType] = [  # noqa: RUF012 - Textual reads it as a class attribute
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
         Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
