@@ -155,10 +155,12 @@ class NoteListBase(VirtualList):
         return item.content_warning is None or item.key in self._revealed
 
     def links(self, item: NoteItem) -> tuple[str, ...]:
-        """The http(s) links in a note's content, in order."""
-        from .note_render import _tokens
+        """The http(s) links in a note's content, in order, made inert (no control or bidi characters)."""
+        from ..safe_text import clean_text
+        from .note_render import content_pieces
 
-        return tuple(text for kind, text, _ in _tokens(item.event.content) if kind == "url")
+        cleaned = clean_text(item.event.content)
+        return tuple(text for kind, text, _ in content_pieces(cleaned) if kind == "url")
 
     def _post_item(self, message_type: type[ItemMessage]) -> None:
         item = self.selected_item

@@ -142,9 +142,13 @@ class NoteList(NoteListBase):
         self._moved()
 
     def prepend_new(self, items: Sequence[NoteItem]) -> None:
-        """Hold back newer notes (newest first) behind a "N new notes" line; the view does not move."""
+        """Hold back newer notes (newest first) behind a "N new notes" line; the view does not move.
+        Into an empty list they go straight in."""
         fresh = [i for i in items if i.key not in self._pending_keys]
         if not fresh:
+            return
+        if not len(self._items):  # nothing is being read yet: show them at once
+            self.set_items(fresh)
             return
         was_empty = not self._pending
         self._pending[:0] = fresh

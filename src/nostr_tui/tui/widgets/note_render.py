@@ -111,7 +111,7 @@ def reference_label(text: str, entity: Any, names: NameLookup | None) -> str:
     return _shorten(body)
 
 
-def _tokens(content: str) -> list[tuple[str, str, Any]]:
+def content_pieces(content: str) -> list[tuple[str, str, Any]]:
     """(kind, text, entity) pieces: "text", "url", "tag" or "ref"; URLs only without the tokenizer."""
     try:
         from ...protocol import content as nip27
@@ -148,7 +148,7 @@ def content_text(content: str, ctx: NoteContext, styles: NoteStyles) -> Text:
         content = content[:MAX_CONTENT_CHARS]
     cleaned = _BLANK_RUNS.sub("\n\n", clean_text(content).strip("\n").rstrip())
     text = Text(end="", overflow="fold", no_wrap=False)
-    for kind, piece, entity in _tokens(cleaned):
+    for kind, piece, entity in content_pieces(cleaned):
         if kind == "url":
             url = link_url(piece)
             text.append(piece, style=styles.link + Style(link=url) if url else styles.link)

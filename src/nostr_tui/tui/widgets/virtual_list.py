@@ -282,7 +282,11 @@ class VirtualList(ScrollView, can_focus=True, inherit_bindings=False):
                     break
             if lines <= body:
                 height = view
-        self.virtual_size = Size(self.size.width, height)
+        size = Size(self.size.width, height)
+        if size != self.virtual_size:
+            self.virtual_size = size
+            if self.container_size:
+                self._scroll_update(size)  # show or hide the scroll bar now
 
     def watch_show_vertical_scrollbar(self, shown: bool) -> None:
         """The scroll bar came or went: the width changed, so lay the view out again."""
