@@ -117,7 +117,11 @@ class ProfileScreen(NoteScreen):
         following = self.pubkey in self.nostr.client.follows
         name = self.nostr.name_for(self.pubkey) or nip19.npub_encode(self.pubkey)[:20]
         question = f"{'Unfollow' if following else 'Follow'} {name}? Your follow list is public."
-        self.app.push_screen(ConfirmModal(question), lambda ok: self.change_follow(not following) if ok else None)
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.change_follow(not following)
+
+        self.app.push_screen(ConfirmModal(question), answered)
 
     @work(exit_on_error=False, group="follow")
     async def change_follow(self, follow: bool) -> None:

@@ -38,8 +38,8 @@ class RelaysScreen(Screen[None]):
         Binding("escape", "back", "Back", id="relays.back"),
         Binding("a", "add", "Add", id="relays.add"),
         Binding("d", "remove", "Remove", id="relays.remove"),
-        Binding("r", "toggle('read')", "Toggle read", id="relays.toggle_read"),
-        Binding("w", "toggle('write')", "Toggle write", id="relays.toggle_write"),
+        Binding("r", "toggle_flag('read')", "Toggle read", id="relays.toggle_read"),
+        Binding("w", "toggle_flag('write')", "Toggle write", id="relays.toggle_write"),
     ]
 
     @property
@@ -73,11 +73,11 @@ class RelaysScreen(Screen[None]):
             if st.state is RelayState.WAITING and st.next_retry_at:
                 state.append(f" (retry in {max(0, int(st.next_retry_at - now))}s)")
             s = st.stats
-            rtt = f"{s.last_ok_rtt * 1000:.0f} ms" if getattr(s, "last_ok_rtt", None) else "-"
+            rtt = f"{s.last_ok_rtt * 1000:.0f} ms" if s.last_ok_rtt is not None else "-"
             info = st.reason or (st.info.name if st.info is not None and st.info.name else "")
             table.add_row(
                 single_line(st.url, 50), state, ("r" if st.read else "-") + ("w" if st.write else "-"),
-                str(s.events), str(s.duplicates), str(s.invalid_total()), str(s.notices), rtt,
+                str(s.events), str(s.duplicates), str(s.invalid_total), str(s.notices), rtt,
                 single_line(info, 60), key=st.url,
             )
         if table.row_count:
@@ -126,7 +126,7 @@ class RelaysScreen(Screen[None]):
 
         self.app.push_screen(ConfirmModal(f"Remove {url}?"), remove)
 
-    def action_toggle(self, which: str) -> None:
+    def action_toggle_flag(self, which: str) -> None:
         """Flip the read or write flag of the selected relay."""
         url = self._selected_url()
         pool = self.nostr.client.pool

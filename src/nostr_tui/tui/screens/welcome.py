@@ -61,11 +61,15 @@ class WelcomeScreen(ModalScreen[None]):
 
     def action_import_key(self) -> None:
         """Paste an nsec, hex or ncryptsec (never stored unencrypted)."""
-        self.app.push_screen(InputModal("Paste your nsec, hex key or ncryptsec:", password=True), self.add_account)
+        self.app.push_screen(InputModal("Paste your nsec, hex key or ncryptsec:", password=True), self._entered)
 
     def action_read_only(self) -> None:
         """An npub to read as."""
-        self.app.push_screen(InputModal("Your npub (read only):"), self.add_account)
+        self.app.push_screen(InputModal("Your npub (read only):"), self._entered)
+
+    def _entered(self, text: str | None) -> None:
+        if text is not None:
+            self.add_account(text)
 
     @work(exit_on_error=False)
     async def add_account(self, text: str | None) -> None:
