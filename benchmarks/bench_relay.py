@@ -1,0 +1,164 @@
+"""Relay pool throughput against nostr-sdk's LocalRelay on 127.0.0.1.
+
+1. Fetching N events through the pool (websocket, decode, dedupe, verify) vs the bare verify loop
+   (canonical json.dumps + sha256 + Schnorr verify) over the same events. Target >= 0.5.
+2. Five relays sending the same M events vs one relay sending them. Target <= 1.5.
+
+The relays run in this process on their own threads and compete for the same cores as the pool, so
+both figures compare CPU time of the thread running the pool and the bare loop (the pool does all its
+work on that thread); wall-clock rates are printed alongside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from typing import Any
+
+from benchmarks.common import Figure
+from nostr_tui.config import NetworkConfig
+from nostr_tui.protocol.event import Event, sign_event
+from nostr_tui.protocol.filters import Filter
+from nostr_tui.protocol.keys import SecretKey, verify
+from nostr_tui.relay import RelayPool, Subscription
+
+_WINDOW = 500  # LocalRelay answers at most 500 events per filter: one subscription per window
+_PER_CONNECTION = 5_000  # LocalRelay drops a connection after 6,000 events published on it
+
+
+def _events(n: int) -> list[Event]:
+    authors = [SecretKey.generate() for _ in range(20)]
+    base = 1_700_000_000
+    return [
+        sign_event(
+            authors[i % len(authors)],
+            1,
+            f"benchmark note {i}: " + "lorem ipsum dolor sit amet " * 4,
+            [["t", "bench"], ["p", authors[(i + 1) % len(authors)].public_key]],
+            created_at=base + i,
+        )
+        for i in range(n)
+    ]
+
+
+def _bare_verify(events: list[Event]) -> None:
+    for e in events:
+        payload = json.dumps(
+            [0, e.pubkey, e.created_at, e.kind, e.tags, e.content], separators=(",", ":"), ensure_ascii=False
+        ).encode()
+        digest = hashlib.sha256(payload).digest()
+        if digest.hex() != e.id or not verify(bytes.fromhex(e.pubkey), digest, bytes.fromhex(e.sig)):
+            raise AssertionError("benchmark event does not verify")
+
+
+async def _start_relays(count: int) -> list[Any]:
+    import nostr_sdk
+
+    relays = []
+    for _ in range(count):
+        limit = nostr_sdk.RateLimit(max_reqs=1000, notes_per_minute=10_000_000)
+        relay = nostr_sdk.LocalRelayBuilder().addr("127.0.0.1").rate_limit(limit).build()
+        await relay.run()
+        relays.append(relay)
+    return relays
+
+
+async def _load(url: str, events: list[Event]) -> None:
+    from websockets.asyncio.client import connect
+
+    for start in range(0, len(events), _PER_CONNECTION):
+        async with connect(url, max_size=None) as ws:
+            part = events[start : start + _PER_CONNECTION]
+            for e in part:
+                await ws.send(json.dumps(["EVENT", e.to_dict()]))
+            ok = 0
+            while ok < len(part):
+                frame = json.loads(await ws.recv())
+                if frame[0] == "OK":
+                    if frame[2] is not True:
+                        raise AssertionError(f"relay refused a benchmark event: {frame[3]}")
+                    ok += 1
+
+
+async def _fetch(urls: list[str], events: list[Event]) -> tuple[float, float]:
+    """Fetch `events` from `urls` through a fresh pool: (wall seconds, CPU seconds of this thread)."""
+    net = NetworkConfig(eose_timeout=120.0, max_frame_bytes=1 << 20)
+    async with RelayPool(network=net) as pool:
+        for u in urls:
+            pool.add_relay(u)
+        for u in urls:
+            relay = pool.relay(u)
+            assert relay is not None and await relay.wait_connected(10)
+        t0 = time.perf_counter()
+        c0 = time.thread_time()
+        subs = []
+        for i in range(0, len(events), _WINDOW):
+            window = events[i : i + _WINDOW]
+            flt = Filter.make(kinds=[1], since=window[0].created_at, until=window[-1].created_at, limit=_WINDOW)
+            subs.append(pool.subscribe(flt, close_on_eose=True))
+
+        async def drain(sub: Subscription) -> int:
+            return sum([1 async for _ in sub])
+
+        got = sum(await asyncio.gather(*(drain(s) for s in subs)))
+        elapsed = time.perf_counter() - t0
+        cpu = time.thread_time() - c0
+        late = [u for s in subs for u in s.timed_out]
+        if got != len(events) or late:
+            raise AssertionError(f"fetched {got} of {len(events)} events (timed out: {late})")
+    return elapsed, cpu
+
+
+async def _run(quick: bool) -> list[Figure]:
+    n_fetch = 1_000 if quick else 20_000
+    n_multi = 500 if quick else 10_000
+    events = _events(n_fetch)
+    multi_events = events[:n_multi]
+    relays = await _start_relays(5)
+    try:
+        urls = [str(await r.url()) for r in relays]
+        await _load(urls[0], events)
+        await asyncio.gather(*(_load(u, multi_events) for u in urls[1:]))
+        repeat = 2 if quick else 5
+        # Figure 1: through the pool from urls[0] (it holds every event) vs the bare loop.
+        pool = (float("inf"), float("inf"))
+        t_bare = float("inf")
+        for _ in range(repeat):
+            pool = min(pool, await _fetch(urls[:1], events), key=lambda t: t[1])
+            c0 = time.thread_time()
+            _bare_verify(events)
+            t_bare = min(t_bare, time.thread_time() - c0)
+        # Figure 2: the same events from five relays vs one (the windows leave out the rest of urls[0]).
+        inf = (float("inf"), float("inf"))
+        one = five = inf
+        for _ in range(repeat):
+            one = min(one, await _fetch(urls[1:2], multi_events), key=lambda t: t[1])
+            five = min(five, await _fetch(urls, multi_events), key=lambda t: t[1])
+    finally:
+        for r in relays:
+            r.shutdown()
+    return [
+        Figure(
+            f"relay: pool fetch of {n_fetch} events / bare verify loop",
+            t_bare / pool[1],
+            0.5,
+            True,
+            f"CPU: pool {n_fetch / pool[1]:,.0f} ev/s, bare {n_fetch / t_bare:,.0f} ev/s"
+            f" (pool wall {n_fetch / pool[0]:,.0f} ev/s)",
+        ),
+        Figure(
+            f"relay: 5 relays x {n_multi} same events / 1 relay",
+            five[1] / one[1],
+            1.5,
+            False,
+            f"pool CPU one {one[1] * 1000:.0f} ms, five {five[1] * 1000:.0f} ms"
+            f" (wall {one[0] * 1000:.0f} / {five[0] * 1000:.0f} ms)",
+        ),
+    ]
+
+
+def run(quick: bool) -> list[Figure]:
+    """The relay pool figures (see the module docstring)."""
+    return asyncio.run(_run(quick))

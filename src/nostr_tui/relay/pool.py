@@ -1,0 +1,386 @@
+"""The relay pool: many relays, one merged stream per subscription, deduplication, publish receipts."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from ..config import NetworkConfig
+from ..protocol.event import Event, EventError, parse_event
+from ..protocol.filters import Filter, matches_any
+from .connection import AuthSigner, ConnectFn, Relay, default_connect
+from .nip11 import RelayInfo, RelayInfoError, fetch_relay_info
+from .notifications import (
+    EndOfStored,
+    Notification,
+    PublishFinished,
+    PublishStatus,
+    RelayInfoFetched,
+    RelayResult,
+    RelayState,
+    StateChanged,
+    SubscriptionClosed,
+)
+from .seen import SeenEntry, SeenIds
+from .stats import RelayStats
+from .subscription import Subscription
+
+_DONE_STATES = (RelayState.WAITING, RelayState.FAILED, RelayState.CLOSED)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayStatus:
+    """A snapshot of one relay in the pool."""
+
+    url: str
+    state: RelayState
+    read: bool
+    write: bool
+    reason: str
+    next_retry_at: float | None
+    stats: RelayStats
+    info: RelayInfo | None
+
+
+class RelayPool:
+    """Relays by URL, with read/write flags; subscriptions and publishes across them.
+
+    Seams: `connect` opens websockets, `clock` is wall time, `uniform` is the backoff jitter,
+    `auth_signer(url, challenge)` signs NIP-42 logins for relays where `auth_allowed(url)` is true.
+    `on_notification` receives every Notification; `on_seen(event_id, url)` is called when an event
+    already delivered turns up on another relay. Use `async with` or `await close()`.
+    """
+
+    def __init__(
+        self,
+        *,
+        network: NetworkConfig | None = None,
+        connect: ConnectFn = default_connect,
+        clock: Callable[[], float] = time.time,
+        uniform: Callable[[float, float], float] | None = None,
+        auth_signer: AuthSigner | None = None,
+        auth_allowed: Callable[[str], bool] = lambda url: False,
+        on_notification: Callable[[Notification], None] | None = None,
+        on_seen: Callable[[str, str], None] | None = None,
+        seen_capacity: int = 20_000,
+        fetch_info: bool = False,
+        http_client: Callable[[], httpx.AsyncClient] | None = None,
+    ) -> None:
+        self.network = network or NetworkConfig()
+        self._connect = connect
+        self._clock = clock
+        self._uniform = uniform
+        self._signer = auth_signer
+        self._auth_allowed = auth_allowed
+        self._notify = on_notification
+        self._on_seen = on_seen
+        self._seen = SeenIds(seen_capacity)
+        self._fetch_info = fetch_info
+        self._http_client = http_client
+        self._relays: dict[str, Relay] = {}
+        self._flags: dict[str, tuple[bool, bool]] = {}
+        self._info: dict[str, RelayInfo] = {}
+        self._subs: dict[str, Subscription] = {}
+        self._ids = itertools.count(1)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+
+    async def __aenter__(self) -> RelayPool:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------ relays
+
+    def add_relay(self, url: str, *, read: bool = True, write: bool = True) -> None:
+        """Add a relay and start connecting; open subscriptions follow it when it is a read relay."""
+        if self._closed:
+            raise RuntimeError("the relay pool is closed")
+        if url in self._relays:
+            self.set_flags(url, read=read, write=write)
+            return
+        relay = Relay(
+            url,
+            self,
+            network=self.network,
+            connect=self._connect,
+            clock=self._clock,
+            uniform=self._uniform,
+            auth_signer=self._signer,
+            auth_allowed=self._auth_allowed(url),
+        )
+        self._relays[url] = relay
+        self._flags[url] = (read, write)
+        if read:
+            for sub in self._subs.values():
+                if sub.relays is None:
+                    self._open_on(sub, relay)
+        relay.start()
+        if self._fetch_info:
+            self._spawn(self._fetch_and_report(url))
+
+    async def remove_relay(self, url: str) -> None:
+        """Close a relay and forget it; subscriptions stop waiting for its EOSE."""
+        relay = self._relays.pop(url, None)
+        self._flags.pop(url, None)
+        if relay is not None:
+            await relay.close()
+        for sub in list(self._subs.values()):
+            self._relay_finished(sub, url, "unreachable")
+
+    def set_flags(self, url: str, *, read: bool, write: bool) -> None:
+        """Change whether a relay is read from and/or written to."""
+        relay = self._relays.get(url)
+        if relay is None:
+            raise KeyError(url)
+        was_read, _ = self._flags[url]
+        self._flags[url] = (read, write)
+        if read and not was_read:
+            for sub in self._subs.values():
+                if sub.relays is None:
+                    self._open_on(sub, relay)
+        elif was_read and not read:
+            for sub in list(self._subs.values()):
+                if sub.relays is None:
+                    relay.unsubscribe(sub.id)
+                    self._relay_finished(sub, url, "unreachable")
+
+    def relay(self, url: str) -> Relay | None:
+        """The Relay object for a URL, if in the pool."""
+        return self._relays.get(url)
+
+    @property
+    def urls(self) -> list[str]:
+        """Every relay URL in the pool."""
+        return list(self._relays)
+
+    def read_urls(self) -> list[str]:
+        """URLs of relays read from."""
+        return [u for u, (r, _) in self._flags.items() if r]
+
+    def write_urls(self) -> list[str]:
+        """URLs of relays published to."""
+        return [u for u, (_, w) in self._flags.items() if w]
+
+    def status(self) -> list[RelayStatus]:
+        """A snapshot of every relay: state, flags, counters, NIP-11 info when fetched."""
+        out = []
+        for url, relay in self._relays.items():
+            read, write = self._flags[url]
+            out.append(
+                RelayStatus(
+                    url, relay.state, read, write, relay.last_reason, relay.next_retry_at,
+                    relay.stats.snapshot(), self._info.get(url),
+                )
+            )
+        return out
+
+    async def fetch_info(self, url: str) -> RelayInfo:
+        """Fetch a relay's NIP-11 document (kept for `status()`). Raises RelayInfoError."""
+        client = self._http_client() if self._http_client is not None else None
+        try:
+            info = await fetch_relay_info(url, timeout=self.network.nip11_timeout, client=client)
+        finally:
+            if client is not None:
+                await client.aclose()
+        self._info[url] = info
+        return info
+
+    async def _fetch_and_report(self, url: str) -> None:
+        try:
+            info = await self.fetch_info(url)
+        except RelayInfoError as exc:
+            self._emit(RelayInfoFetched(url, None, str(exc)))
+        else:
+            self._emit(RelayInfoFetched(url, info))
+
+    # ------------------------------------------------------------ subscriptions
+
+    def subscribe(
+        self,
+        filters: Filter | Sequence[Filter],
+        *,
+        relays: Iterable[str] | None = None,
+        close_on_eose: bool = False,
+        eose_timeout: float | None = None,
+    ) -> Subscription:
+        """Open one logical subscription on the read relays (or the given ones, which must be in the pool).
+
+        Each matching event is delivered once, with the relay it came from first. `wait_eose()` returns
+        when every relay sent EOSE, was unreachable, or `eose_timeout` (default from the config) passed.
+        """
+        if self._closed:
+            raise RuntimeError("the relay pool is closed")
+        flist = (filters,) if isinstance(filters, Filter) else tuple(filters)
+        if not flist:
+            raise ValueError("a subscription needs at least one filter")
+        chosen = None if relays is None else tuple(relays)
+        sub = Subscription(f"nt{next(self._ids)}", flist, chosen, close_on_eose, self._close_subscription)
+        self._subs[sub.id] = sub
+        targets = self.read_urls() if chosen is None else [u for u in chosen if u in self._relays]
+        for url in targets:
+            self._open_on(sub, self._relays[url])
+        if chosen is not None:
+            for url in chosen:
+                if url not in self._relays:
+                    sub.unreachable.append(url)
+        wait = self.network.eose_timeout if eose_timeout is None else eose_timeout
+        sub._timer = asyncio.get_running_loop().call_later(wait, self._eose_timeout, sub)
+        if sub._check_done():
+            self._emit_eose(sub)
+        return sub
+
+    def _open_on(self, sub: Subscription, relay: Relay) -> None:
+        relay.subscribe(sub.id, sub.filters)
+        if relay.state in _DONE_STATES:
+            sub.unreachable.append(relay.url)
+        else:
+            sub._expect(relay.url)
+
+    def _close_subscription(self, sub: Subscription) -> None:
+        self._subs.pop(sub.id, None)
+        for relay in self._relays.values():
+            relay.unsubscribe(sub.id)
+
+    def _relay_finished(self, sub: Subscription, url: str, how: str) -> None:
+        if sub._relay_done(url, how):
+            self._emit_eose(sub)
+
+    def _eose_timeout(self, sub: Subscription) -> None:
+        sub._time_out()
+        if sub._check_done():
+            self._emit_eose(sub)
+
+    def _emit_eose(self, sub: Subscription) -> None:
+        self._emit(EndOfStored(sub.id, tuple(sub.eose_relays), tuple(sub.timed_out), tuple(sub.unreachable)))
+
+    def seen_on(self, event_id: str) -> tuple[str, ...]:
+        """Relays an event was received from, while the pool still remembers it."""
+        entry = self._seen.get(event_id)
+        return () if entry is None else tuple(entry.relays)
+
+    # ------------------------------------------------------------ publishing
+
+    async def publish(
+        self, event: Event, relays: Iterable[str] | None = None, *, timeout: float | None = None
+    ) -> tuple[RelayResult, ...]:
+        """Send a signed event to the write relays (or the given ones); one result per relay.
+
+        A relay not yet connected is waited for up to the connect timeout; one that cannot be reached
+        reports UNREACHABLE, one that does not answer in `timeout` (default from the config) TIMEOUT.
+        """
+        targets = self.write_urls() if relays is None else list(dict.fromkeys(relays))
+
+        async def one(url: str) -> RelayResult:
+            relay = self._relays.get(url)
+            if relay is None:
+                return RelayResult(url, PublishStatus.UNREACHABLE, "relay is not in the pool")
+            return await relay.publish(event, timeout)
+
+        results = tuple(await asyncio.gather(*(one(u) for u in targets)))
+        self._emit(PublishFinished(event.id, results))
+        return results
+
+    # ------------------------------------------------------------ shutdown
+
+    async def close(self) -> None:
+        """Close every relay and subscription and finish every task. Safe to call twice."""
+        self._closed = True
+        for sub in list(self._subs.values()):
+            sub._end()
+        self._subs.clear()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(r.close() for r in self._relays.values()), return_exceptions=True)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _emit(self, note: Notification) -> None:
+        if self._notify is not None:
+            self._notify(note)
+
+    # ------------------------------------------------------------ RelaySink: called by Relay
+
+    def event_frame(self, relay: Relay, sub_id: str, event_id: str, raw: dict[str, Any]) -> Event | None:
+        """Deduplicate by id first; only an event not seen before is parsed and its signature checked."""
+        sub = self._subs.get(sub_id)
+        stats = relay.stats
+        if sub is None:
+            stats.invalid["event for a subscription not open"] += 1
+            return None
+        url = relay.url
+        entry = self._seen.get(event_id)
+        if entry is not None:
+            if url not in entry.relays:
+                entry.relays.append(url)
+                if self._on_seen is not None:
+                    self._on_seen(event_id, url)
+            stats.events += 1
+            if sub_id in entry.subs:
+                stats.duplicates += 1
+                return entry.event
+            event = entry.event
+            if not matches_any(sub.filters, event):
+                stats.invalid["event does not match the filter"] += 1
+                return None
+            entry.subs.add(sub_id)
+            sub._deliver(event, url)
+            return event
+        try:
+            event = parse_event(raw, verify_sig=True)
+        except EventError as exc:
+            stats.invalid[exc.reason] += 1
+            return None
+        if not matches_any(sub.filters, event):
+            stats.invalid["event does not match the filter"] += 1
+            return None
+        stats.events += 1
+        self._seen.add(SeenEntry(event, [url], {sub_id}))
+        sub._deliver(event, url)
+        return event
+
+    def seen_event(self, relay: Relay, sub_id: str, event_id: str) -> Event | None:
+        """The already delivered event when this is a duplicate for `sub_id` (recorded), else None."""
+        entry = self._seen.get(event_id)
+        if entry is None or sub_id not in entry.subs or sub_id not in self._subs:
+            return None
+        url = relay.url
+        if url not in entry.relays:
+            entry.relays.append(url)
+            if self._on_seen is not None:
+                self._on_seen(event_id, url)
+        relay.stats.events += 1
+        relay.stats.duplicates += 1
+        return entry.event
+
+    def eose(self, relay: Relay, sub_id: str) -> None:
+        """A relay finished sending stored events for a subscription."""
+        sub = self._subs.get(sub_id)
+        if sub is not None:
+            self._relay_finished(sub, relay.url, "eose")
+
+    def relay_notification(self, relay: Relay, note: Notification) -> None:
+        """Forward a relay's notification; a relay that dropped stops holding up EOSE signals."""
+        if isinstance(note, StateChanged) and note.state in _DONE_STATES:
+            for sub in list(self._subs.values()):
+                self._relay_finished(sub, relay.url, "unreachable")
+        elif isinstance(note, SubscriptionClosed):
+            closed = self._subs.get(note.sub_id)
+            if closed is not None:
+                self._relay_finished(closed, relay.url, "unreachable")
+        self._emit(note)

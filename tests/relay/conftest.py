@@ -1,0 +1,189 @@
+"""Fixtures for the relay tests: real relays on 127.0.0.1 (in process, as a process, the quirky one)."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import socket
+import subprocess
+import sys
+import time
+import venv
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import nostr_sdk
+import pytest
+
+from nostr_tui.config import NetworkConfig
+from nostr_tui.protocol.event import Event, sign_event
+from nostr_tui.protocol.keys import SecretKey
+from nostr_tui.relay import NotificationQueue, RelayPool
+
+HERE = Path(__file__).parent
+NOSTR_RELAY_VERSION = "1.14"
+
+FAST = NetworkConfig(
+    connect_timeout=2.0,
+    ping_interval=5.0,
+    eose_timeout=3.0,
+    publish_timeout=2.0,
+    backoff_initial=0.05,
+    backoff_max=0.3,
+    healthy_after=0.5,
+    max_frame_bytes=64 * 1024,
+    nip11_timeout=2.0,
+)
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+def note(secret: SecretKey, content: str, created_at: int = 1_700_000_000, kind: int = 1) -> Event:
+    """A signed event."""
+    return sign_event(secret, kind, content, created_at=created_at)
+
+@pytest.fixture
+def secret() -> SecretKey:
+    return SecretKey.generate()
+
+@pytest.fixture
+async def local_relay() -> AsyncIterator[Callable[..., Awaitable[str]]]:
+    """Start LocalRelays in this process: `url = await local_relay(auth=False)`."""
+    started: list[Any] = []
+
+    async def start(auth: bool = False, port: int | None = None) -> str:
+        builder = nostr_sdk.LocalRelayBuilder().addr("127.0.0.1")
+        if port is not None:
+            builder = builder.port(port)
+        if auth:
+            mode = nostr_sdk.LocalRelayBuilderNip42Mode.BOTH
+            builder = builder.nip42(nostr_sdk.LocalRelayBuilderNip42(mode=mode))
+        relay = builder.build()
+        await relay.run()
+        started.append(relay)
+        return str(await relay.url())
+
+    yield start
+    for relay in started:
+        relay.shutdown()
+
+class RelayProcess:
+    """LocalRelay in a child process on a fixed port, so it can be SIGKILLed and started again."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"ws://127.0.0.1:{port}"
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(HERE / "relay_process.py"), str(self.port), stdout=asyncio.subprocess.PIPE
+        )
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), 10)
+        assert line.decode().strip().startswith("ws://127.0.0.1:"), line
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()  # SIGKILL: no goodbye to the clients
+            await self.proc.wait()
+
+@pytest.fixture
+async def relay_process() -> AsyncIterator[RelayProcess]:
+    proc = RelayProcess(free_port())
+    try:
+        yield proc
+    finally:
+        await proc.kill()
+
+@pytest.fixture
+async def make_pool() -> AsyncIterator[Callable[..., tuple[RelayPool, NotificationQueue]]]:
+    """`pool, notes = make_pool(**kwargs)`: a pool with fast timeouts, closed (and checked) afterwards."""
+    pools: list[RelayPool] = []
+
+    def make(**kwargs: Any) -> tuple[RelayPool, NotificationQueue]:
+        queue = NotificationQueue()
+        kwargs.setdefault("network", FAST)
+        pool = RelayPool(on_notification=queue, **kwargs)
+        pools.append(pool)
+        return pool, queue
+
+    yield make
+    for pool in pools:
+        await asyncio.wait_for(pool.close(), 10)
+    leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert not leftover, f"tasks left running after close: {leftover}"
+
+# ---------------------------------------------------------------- PyPI nostr-relay, the quirky one
+
+def _nostr_relay_venv() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nostr-tui-tests"
+    target = cache / f"nostr-relay-{NOSTR_RELAY_VERSION}"
+    exe = target / "bin" / "nostr-relay"
+    done = target / "installed"
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / f"nostr-relay-{NOSTR_RELAY_VERSION}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time
+        if done.exists() and exe.exists():
+            return exe
+        venv.EnvBuilder(with_pip=True, clear=True).create(target)
+        pip = [str(target / "bin" / "python"), "-m", "pip", "install", "-q", f"nostr-relay=={NOSTR_RELAY_VERSION}"]
+        result = subprocess.run(pip, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0 or not exe.exists():
+            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+            pytest.skip(f"cannot install PyPI nostr-relay=={NOSTR_RELAY_VERSION} into a venv: {tail[0]}")
+        done.write_text("ok\n")
+    return exe
+
+
+@pytest.fixture(scope="session")
+def nostr_relay_exe() -> Path:
+    """The `nostr-relay` command from its own cached venv (installed once from the registry)."""
+    return _nostr_relay_venv()
+
+@pytest.fixture(scope="session")
+def quirky_relay(nostr_relay_exe: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running PyPI nostr-relay on a free port, shared by the session; yields its ws:// URL."""
+    tmp_path = tmp_path_factory.mktemp("nostr-relay")
+    port = free_port()
+    config = tmp_path / "nostr-relay.yaml"
+    config.write_text(
+        "DEBUG: false\n"
+        "relay_name: quirky test relay\n"
+        "storage:\n"
+        f"  sqlalchemy.url: sqlite+aiosqlite:///{tmp_path / 'relay.sqlite3'}\n"
+        "  validators:\n"
+        "    - nostr_relay.validators.is_signed\n"
+        "gunicorn:\n"
+        f"  bind: 127.0.0.1:{port}\n"
+        "  workers: 1\n"
+        "  loglevel: warning\n"
+        "authentication:\n"
+        "  enabled: false\n"
+    )
+    log = (tmp_path / "nostr-relay.log").open("w")
+    proc = subprocess.Popen(
+        [str(nostr_relay_exe), "-c", str(config), "serve"], stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path
+    )
+    try:
+        for _ in range(200):
+            if proc.poll() is not None:
+                pytest.fail(f"nostr-relay exited: {(tmp_path / 'nostr-relay.log').read_text()[-500:]}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+
+            time.sleep(0.05)
+        else:
+            pytest.fail("nostr-relay did not start within 10 s")
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        proc.kill()  # its graceful shutdown takes seconds; its data is a throwaway file
+        proc.wait()
+        log.close()

@@ -1,0 +1,154 @@
+"""`nostr-tui req` and `nostr-tui publish` as a user runs them, against LocalRelays on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from nostr_tui.cli.common import CliError
+from nostr_tui.cli.net_cmds import add_filter_arguments, filter_from_args
+from nostr_tui.protocol import nip19
+from nostr_tui.protocol.keys import SecretKey
+
+from .conftest import free_port, note
+
+StartRelay = Callable[..., Awaitable[str]]
+
+
+async def nostr_tui(*args: str, config: Path, stdin: str = "") -> tuple[int, list[dict[str, object]], str]:
+    env = dict(os.environ, NOSTR_TUI_DATA_DIR=str(config.parent / "data"))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nostr_tui", "--config", str(config), *args,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), 30)
+    lines = [json.loads(line) for line in out.decode().splitlines()]
+    assert proc.returncode is not None
+    return proc.returncode, lines, err.decode()
+
+
+def write_config(tmp_path: Path, relays: list[str]) -> Path:
+    path = tmp_path / "config.toml"
+    entries = "".join(f'[[relays]]\nurl = "{u}"\n' for u in relays)
+    path.write_text(
+        entries + "[network]\nconnect_timeout = 2\neose_timeout = 3\npublish_timeout = 2\nbackoff_initial = 0.1\n"
+    )
+    return path
+
+
+async def test_publish_then_req_prints_each_event_once(
+    local_relay: StartRelay, tmp_path: Path, secret: SecretKey
+) -> None:
+    urls = [await local_relay(), await local_relay()]
+    down = f"ws://127.0.0.1:{free_port()}"
+    config = write_config(tmp_path, [*urls, down])
+    events = [note(secret, f"cli {i}", 1_700_000_000 + i) for i in range(3)]
+    for e in events:
+        status, lines, err = await nostr_tui("publish", config=config, stdin=e.to_json())
+        assert status == 0, err
+        by_relay = {line["relay"]: line for line in lines}
+        assert {by_relay[u]["status"] for u in urls} == {"accepted"}
+        assert by_relay[down]["status"] == "unreachable" and by_relay[down]["message"]
+
+    npub = nip19.npub_encode(secret.public_key)
+    status, lines, err = await nostr_tui("req", "-a", npub, "-k", "1", config=config)
+    assert status == 0, err
+    assert sorted(line["id"] for line in lines) == sorted(e.id for e in events)  # once each, from 3 relays
+    assert down in err  # the unreachable relay is named on stderr
+    status, lines, _ = await nostr_tui(
+        "req", "--relay", urls[0], "-a", secret.public_key, "-l", "1", "--since", "1700000001", config=config
+    )
+    assert status == 0 and [line["id"] for line in lines] == [events[2].id]
+    note_id = nip19.note_encode(events[0].id)
+    status, lines, _ = await nostr_tui("req", "--relay", urls[1], "-e", note_id, config=config)
+    assert [line["content"] for line in lines] == ["cli 0"]
+
+
+async def test_publish_errors_are_one_line(local_relay: StartRelay, tmp_path: Path, secret: SecretKey) -> None:
+    url = await local_relay()
+    config = write_config(tmp_path, [url])
+    status, lines, err = await nostr_tui("publish", config=config, stdin='{"id": "nope"}')
+    assert status == 1 and lines == []
+    assert err.startswith("nostr-tui: error: stdin: not a valid signed event") and err.count("\n") == 1
+    status, _, err = await nostr_tui("publish", "--relay", "http://x", config=config, stdin=note(secret, "x").to_json())
+    assert status == 1 and "ws://" in err and "Traceback" not in err
+    down = f"ws://127.0.0.1:{free_port()}"
+    status, lines, _ = await nostr_tui("publish", "--relay", down, config=config, stdin=note(secret, "x").to_json())
+    assert status == 1 and [line["status"] for line in lines] == ["unreachable"]
+
+
+async def test_req_with_no_reachable_relay_fails_clearly(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [f"ws://127.0.0.1:{free_port()}"])
+    status, lines, err = await nostr_tui("req", "-k", "1", config=config)
+    assert status == 1 and lines == []
+    assert "no relay answered" in err and "Traceback" not in err
+
+
+async def test_req_stream_prints_live_events(local_relay: StartRelay, tmp_path: Path, secret: SecretKey) -> None:
+    url = await local_relay()
+    config = write_config(tmp_path, [url])
+    env = dict(os.environ, NOSTR_TUI_DATA_DIR=str(tmp_path / "data"))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nostr_tui", "--config", str(config), "req", "--stream", "-a", secret.public_key,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    try:
+        live = note(secret, "live")
+        for _ in range(50):  # publish until the streaming process has subscribed and prints it
+            await nostr_tui("publish", config=config, stdin=live.to_json())
+            assert proc.stdout is not None
+            try:
+                line = await asyncio.wait_for(proc.stdout.readline(), 0.5)
+            except TimeoutError:
+                continue
+            assert json.loads(line)["id"] == live.id
+            break
+        else:
+            pytest.fail("the streamed event never arrived")
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 10)
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_filter_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_filter_from_args_builds_the_filter() -> None:
+    pk = SecretKey.from_hex("11" * 32).public_key
+    flt = filter_from_args(
+        parse("-k", "1", "-k", "7", "-a", nip19.npub_encode(pk), "-t", "t=nostr", "-t", "t=tui", "-l", "5",
+              "--since", "2024-01-01", "--until", "1704153600")
+    )  # fmt: skip
+    assert flt.to_dict() == {
+        "authors": [pk],
+        "kinds": [1, 7],
+        "#t": ["nostr", "tui"],
+        "since": 1704067200,
+        "until": 1704153600,
+        "limit": 5,
+    }
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("-a", "bob"), "-a bob: not a hex public key or npub"),
+        (("-e", "ab"), "-e ab: not a hex event id"),
+        (("-t", "tag=x"), "one-letter tag name"),
+        (("--since", "yesterday"), "--since 'yesterday': expected unix seconds"),
+        (("-k", "70000"), "kinds are between 0 and 65535"),
+    ],
+)
+def test_filter_from_args_rejects_bad_values(argv: tuple[str, ...], message: str) -> None:
+    with pytest.raises(CliError, match=message):
+        filter_from_args(parse(*argv))
