@@ -10,6 +10,7 @@ from nostr_tui.protocol import nip19
 from nostr_tui.tui.app import NostrApp
 from nostr_tui.tui.screens.feed import FeedScreen
 from nostr_tui.tui.screens.thread import ThreadScreen
+from nostr_tui.tui.widgets.compose import Compose
 from nostr_tui.tui.widgets.note_list import NoteList
 from nostr_tui.tui.widgets.thread_view import ThreadView
 
@@ -55,3 +56,31 @@ async def test_demo_feed_thread_and_reply() -> None:
         # Esc goes back to the feed.
         await pilot.press("escape", "escape")
         await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+
+
+async def test_draft_is_saved_as_typed_and_comes_back() -> None:
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+        home = app.screen.query_one("#feed-home-list", NoteList)
+        await wait_for(pilot, lambda: home.item_count() > 0)
+        target = home.selected_item
+        assert target is not None
+        await pilot.press("r")
+        await pilot.press(*"half a thought")
+        key = f"reply:{target.event.id}"
+
+        async def saved() -> str | None:
+            draft = await app.client.db.run(lambda c, s: s.get_draft(key))
+            return draft.text if draft else None
+
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 10
+        while await saved() != "half a thought":
+            assert loop.time() < end, "the draft was not saved while typing"
+            await pilot.pause(0.1)
+        # Esc closes the pane; r on the same note brings the text back.
+        await pilot.press("escape")
+        await pilot.press("r")
+        pane = app.screen.query_one(Compose)
+        await wait_for(pilot, lambda: pane.text == "half a thought")

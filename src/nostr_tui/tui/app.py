@@ -89,8 +89,8 @@ class NostrApp(App[int]):
             await self.push_screen(WelcomeScreen())
 
     async def on_unmount(self) -> None:
-        if self._draft is not None:
-            self.save_draft_now(*self._draft)
+        if self._draft is not None and self._client is not None:
+            await self._client.db.run(self._draft_writer(*self._draft))
         if self._client is not None:
             await self._client.close()
         if self.demo_relay is not None:
@@ -166,18 +166,26 @@ class NostrApp(App[int]):
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DELAY, lambda: self.save_draft_now(key, text))
 
-    def save_draft_now(self, key: str, text: str) -> None:
-        """Save (or, when empty, delete) the draft on the store thread."""
-        self._draft = None
-
+    @staticmethod
+    def _draft_writer(key: str, text: str) -> Callable[[Any, Any], None]:
         def write(c: Any, s: Any) -> None:
             if text.strip():
                 s.save_draft(key, text)
             else:
                 s.delete_draft(key)
 
+        return write
+
+    def save_draft_now(self, key: str, text: str) -> None:
+        """Save (or, when empty, delete) the draft on the store thread."""
+        self._draft = None
         if self._client is not None:
-            self.run_worker(self._client.db.run(write), exit_on_error=False, group="drafts")
+            client, write = self._client, self._draft_writer(key, text)
+
+            async def save() -> None:
+                await client.db.run(write)
+
+            self.run_worker(save, exit_on_error=False, group="drafts")
 
     # -- passphrase ---------------------------------------------------------------------------------
 

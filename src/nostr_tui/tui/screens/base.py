@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
+from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
@@ -22,6 +28,26 @@ if TYPE_CHECKING:
     from ..app import NostrApp
 
 
+def edit_in_editor(app: App[object], text: str) -> str | None:
+    """Suspend the app, run $VISUAL/$EDITOR on a private temp file holding `text`, return the result."""
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    fd, name = tempfile.mkstemp(prefix="nostr-tui-note-", suffix=".md")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        try:
+            with app.suspend():
+                done = subprocess.run([*shlex.split(command), str(path)], check=False)
+        except (OSError, SuspendNotSupported):
+            return None
+        if done.returncode != 0:
+            return None
+        return path.read_text(encoding="utf-8").rstrip("\n")
+    finally:
+        path.unlink(missing_ok=True)
+
+
 class NoteScreen(Screen[None]):
     """A screen showing notes with a compose pane under them."""
 
@@ -35,6 +61,7 @@ class NoteScreen(Screen[None]):
         Binding("o", "open_link", "Open link", id="note.open_link"),
         Binding("y", "copy", "Copy nevent", id="note.copy"),
         Binding("x", "toggle_warning", "Show/hide CW", show=False, id="note.content_warning"),
+        Binding("ctrl+e", "external_editor", "$EDITOR", id="note.editor"),
     ]
 
     compose_mode: Mode = "new"
@@ -82,6 +109,22 @@ class NoteScreen(Screen[None]):
         draft = await self.nostr.client.db.run(lambda c, s: s.get_draft(self.draft_key()))
         pane.set_text(draft.text if draft is not None else "")
         pane.display = True
+        pane.focus_editor()
+
+    def action_external_editor(self) -> None:
+        """Edit the compose text in $EDITOR (the pane opens first if it is closed)."""
+        pane = self.query_one(Compose)
+        if not pane.display:
+            self.notify("Open the compose pane first (c, r or q).")
+            return
+        if pane.read_only:
+            return
+        text = edit_in_editor(self.app, pane.text)
+        if text is None:
+            self.notify("No editor could be run: set $EDITOR (or $VISUAL).", severity="warning")
+            return
+        pane.set_text(text)
+        self.nostr.save_draft_now(self.draft_key(), text)
         pane.focus_editor()
 
     def on_compose_changed(self, message: Compose.Changed) -> None:

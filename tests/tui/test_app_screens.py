@@ -1,0 +1,126 @@
+"""Every screen of the app, driven through its keys against the demo's real relay and store."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual.widgets import DataTable, Static
+
+from nostr_tui.config import Config
+from nostr_tui.protocol import nip19
+from nostr_tui.protocol.keys import SecretKey
+from nostr_tui.tui.app import NostrApp
+from nostr_tui.tui.screens.feed import FeedScreen
+from nostr_tui.tui.screens.help import HelpScreen
+from nostr_tui.tui.screens.keys import KeysScreen
+from nostr_tui.tui.screens.modals import ConfirmModal
+from nostr_tui.tui.screens.profile import ProfileScreen
+from nostr_tui.tui.screens.relays import RelaysScreen
+from nostr_tui.tui.widgets.compose import Compose
+from nostr_tui.tui.widgets.note_list import NoteList
+
+
+async def wait_for(pilot: Any, condition: Any, timeout: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "timed out waiting for the screen"
+        await pilot.pause(0.05)
+
+
+def on(app: NostrApp, screen_type: type, selector: Any) -> bool:
+    return isinstance(app.screen, screen_type) and bool(app.screen.query(selector))
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def start(pilot: Any, app: NostrApp) -> NoteList:
+    await wait_for(pilot, lambda: on(app, FeedScreen, NoteList))
+    home = app.screen.query_one("#feed-home-list", NoteList)
+    await wait_for(pilot, lambda: home.item_count() > 20)
+    return home
+
+
+async def test_profile_follow_help_relays_and_keys_screens() -> None:
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(120, 45)) as pilot:
+        home = await start(pilot, app)
+        author = home.selected_item
+        assert author is not None
+
+        # p opens the author's profile: name, npub and their notes.
+        await pilot.press("p")
+        await wait_for(pilot, lambda: on(app, ProfileScreen, "#profile-card"))
+        card = app.screen.query_one("#profile-card", Static)
+        npub = nip19.npub_encode(author.author.pubkey)
+        await wait_for(pilot, lambda: npub in text_of(card))
+        assert author.author.name in text_of(card)
+        notes = app.screen.query_one(NoteList)
+        await wait_for(pilot, lambda: notes.item_count() > 0)
+        assert all(notes.item(i).event.pubkey == author.author.pubkey or notes.item(i).reposted_by
+                   for i in range(notes.item_count()))
+
+        # f asks first; n keeps the follow list as it was.
+        assert author.author.pubkey in app.client.follows
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        assert author.author.pubkey in app.client.follows
+        # f then y unfollows, published from the newest follow list on the relay.
+        before = len(app.client.follows)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: author.author.pubkey not in app.client.follows)
+        assert len(app.client.follows) == before - 1
+
+        # ? lists every key of the screen with its id.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        table_text = " ".join(str(c) for c in app.screen.table.columns[2]._cells)
+        for binding_id in ("note.reply", "note.quote", "note.react", "feed.show_new", "app.relays"):
+            assert binding_id in table_text
+        await pilot.press("escape")
+
+        # R: the relays screen shows the demo relay connected, with its counters.
+        await pilot.press("R")
+        await wait_for(pilot, lambda: on(app, RelaysScreen, DataTable))
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count >= 1)
+        url = app.client.pool.write_urls()[0]
+        row = table.get_row(url)
+        assert "connected" in str(row[1]) and row[2] == "rw" and int(row[3]) > 0
+        await pilot.press("w")  # toggle write off
+        await wait_for(pilot, lambda: url not in app.client.pool.write_urls())
+        await pilot.press("w")
+        await pilot.press("escape")
+
+        # K: the accounts screen lists the demo account as active.
+        await pilot.press("K")
+        await wait_for(pilot, lambda: on(app, KeysScreen, DataTable))
+        keys_table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: keys_table.row_count == 1)
+        assert keys_table.get_row("demo")[0] == "●"
+        await pilot.press("escape")
+
+
+async def test_read_only_account_gets_a_clear_login_message_instead_of_compose() -> None:
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await start(pilot, app)
+        npub = nip19.npub_encode(SecretKey.generate().public_key)
+        await asyncio.to_thread(app.client.keystore.import_key, npub, "reader", app.client.ask_passphrase)
+        await app.client.switch_account("reader")
+        assert app.client.read_only
+        await pilot.press("r")
+        pane = app.screen.query_one(Compose)
+        await wait_for(pilot, lambda: pane.display)
+        assert pane.read_only
+        readonly = pane.query_one("#compose-readonly", Static)
+        assert "Log in with a key to reply" in text_of(readonly)
