@@ -1,0 +1,155 @@
+"""Event cache benchmarks: batched inserts, the home-feed page as the cache grows, a 1,000-reply thread.
+
+Events are built directly with random hex (the cache stores what it is given), so generation is cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from nostr_tui.protocol.event import Event
+from nostr_tui.store import EventCache
+
+from .common import Figure, best_of, interleaved
+
+WORDS = "nostr relay note zap sats bitcoin freedom hello world thread reply feed client key sign".split()
+T0 = 1_600_000_000
+
+
+def _hex(rng: random.Random) -> str:
+    return rng.getrandbits(256).to_bytes(32, "big").hex()
+
+
+def make_events(n: int, authors: list[str], rng: random.Random, span: int) -> list[Event]:
+    """`n` events by random authors: 60% notes, 10% reposts, 30% reactions, spread over `span` seconds."""
+    out = []
+    for _ in range(n):
+        r = rng.random()
+        kind = 1 if r < 0.6 else 6 if r < 0.7 else 7
+        tags: tuple[tuple[str, ...], ...]
+        if kind == 1:
+            tags = (("p", rng.choice(authors)),)
+            content = " ".join(rng.choices(WORDS, k=6))
+        else:
+            tags = (("e", _hex(rng)), ("p", rng.choice(authors)))
+            content = "+" if kind == 7 else ""
+        out.append(Event(_hex(rng), rng.choice(authors), T0 + rng.randrange(span), kind, tags, content, "0" * 128))
+    return out
+
+
+def fill(cache: EventCache, events: list[Event], batch: int) -> float:
+    """Add events in batches; returns seconds taken."""
+    t0 = time.perf_counter()
+    for i in range(0, len(events), batch):
+        cache.add(events[i : i + batch])
+    return time.perf_counter() - t0
+
+
+def plain_insert(path: Path, events: list[Event], batch: int) -> float:
+    """The same rows into a table with no index at all, same batches: the floor for inserting."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("CREATE TABLE events (id, pubkey, created_at, kind, tags, content, sig)")
+    t0 = time.perf_counter()
+    for i in range(0, len(events), batch):
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(e.id, e.pubkey, e.created_at, e.kind, json.dumps(e.tags), e.content, e.sig)
+             for e in events[i : i + batch]],
+        )
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    return elapsed
+
+
+def bench_insert(tmp: Path, n: int) -> tuple[Figure, EventCache]:
+    rng = random.Random(1)
+    authors = [_hex(rng) for _ in range(5000)]
+    events = make_events(n, authors, rng, span=n * 10)
+    cache = EventCache.open(tmp / "insert.sqlite3")
+    t_store = fill(cache, events, 1000)
+    t_plain = plain_insert(tmp / "plain.sqlite3", events, 1000)
+    fig = Figure(
+        f"insert {n:,} events in batches of 1,000 vs no indexes",
+        t_store / t_plain, 12.0, False,
+        f"{n / t_store:,.0f} events/s indexed, {n / t_plain:,.0f} events/s plain",
+    )
+    return fig, cache
+
+
+def bench_feed(tmp: Path, small: int, big: int) -> Figure:
+    rng = random.Random(2)
+    authors = [_hex(rng) for _ in range(5000)]
+    followed = authors[:500]
+    times = []
+    for n in (small, big):
+        cache = EventCache.open(tmp / f"feed-{n}.sqlite3")
+        fill(cache, make_events(n, authors, rng, span=n * 10), 20_000)
+        cache.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        first = cache.feed(followed, limit=50)
+        middle = cache.feed(followed, limit=50, before=(T0 + n * 5, "f" * 64))
+        assert len(first) == 50 and len(middle) == 50
+
+        def pages(c: EventCache = cache, m: list[Event] = middle) -> None:
+            c.feed(followed, limit=50)
+            c.feed(followed, limit=50, before=(m[-1].created_at, m[-1].id))
+
+        times.append(best_of(pages, 7))
+        cache.close()
+    return Figure(
+        f"home-feed page, 500 authors: {big:,} vs {small:,} events",
+        times[1] / times[0], 3.0, False,
+        f"{times[0] * 500:.1f} ms vs {times[1] * 500:.1f} ms per page",
+    )
+
+
+def bench_thread(cache: EventCache) -> Figure:
+    rng = random.Random(3)
+    pk = _hex(rng)
+    root = Event(_hex(rng), pk, T0, 1, (), "the root", "0" * 128)
+    replies = [Event(_hex(rng), _hex(rng), T0 + 1 + i, 1, (("e", root.id, "", "root"),), f"reply {i}", "0" * 128)
+               for i in range(1000)]
+    cache.add([root, *replies])
+    conn = cache.connection
+    wanted = json.dumps([root.id] + [r.id for r in replies])
+    rowids = [r[0] for r in conn.execute(
+        "SELECT n FROM events WHERE id IN (SELECT value FROM json_each(?))", (wanted,))]
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    loaded = cache.thread(root.id)
+    conn.set_trace_callback(None)
+    passes = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+    assert len(loaded) == 1001
+
+    def by_rowid() -> None:
+        rows = conn.execute(
+            "SELECT id, pubkey, created_at, kind, tags, content, sig FROM events "
+            "WHERE n IN (SELECT value FROM json_each(?)) ORDER BY created_at, id", (json.dumps(rowids),)).fetchall()
+        [Event(a, b, c, d, tuple(tuple(t) for t in json.loads(e)), f, g) for a, b, c, d, e, f, g in rows]
+
+    t_thread, t_rows = interleaved(lambda: cache.thread(root.id), by_rowid, 7)
+    ratio = t_thread / t_rows if passes == 1 else float("inf")
+    return Figure(
+        "1,000-reply thread by root id vs the same rows by rowid",
+        ratio, 2.0, False, f"{passes} statement, {t_thread * 1000:.1f} ms vs {t_rows * 1000:.1f} ms",
+    )
+
+
+def run(quick: bool) -> list[Figure]:
+    """Insert throughput, feed scaling and thread loading; quick uses small sizes."""
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as d:
+        tmp = Path(d)
+        insert_fig, cache = bench_insert(tmp, 5_000 if quick else 100_000)
+        thread_fig = bench_thread(cache)
+        cache.close()
+        feed_fig = bench_feed(tmp, 2_000 if quick else 10_000, 20_000 if quick else 1_000_000)
+        return [insert_fig, feed_fig, thread_fig]
+

@@ -1,0 +1,99 @@
+"""Pure rules of the cache: what an event indexes, replaces, deletes and when it expires."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from ..protocol import nip10
+from ..protocol.event import Event, is_addressable, is_replaceable
+
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
+
+
+class Relation(IntEnum):
+    """How one event refers to a note: the counts a feed shows under it."""
+
+    REPLY = 1  # kind 1 whose NIP-10 parent is the note
+    REACTION = 2  # kind 7 whose last `e` tag is the note
+    REPOST = 3  # kind 6 or 16 whose last `e` tag is the note
+    QUOTE = 4  # kind 1 with a `q` tag naming the note
+
+
+def expiration_of(event: Event) -> int | None:
+    """The NIP-40 expiration time, or None (absent or not a decimal number)."""
+    for tag in event.tags:
+        if len(tag) >= 2 and tag[0] == "expiration":
+            value = tag[1]
+            if value.isascii() and value.isdigit():
+                return min(int(value), INT64_MAX)
+            return None
+    return None
+
+
+def is_expired(event: Event, now: float) -> bool:
+    """True when the event carries an expiration time that is not after `now`."""
+    exp = expiration_of(event)
+    return exp is not None and exp <= now
+
+
+def slot_of(event: Event) -> str | None:
+    """The replacement slot within (author, kind): "" for replaceable kinds, the `d` tag for
+    addressable ones, None for events that are never replaced."""
+    if is_replaceable(event.kind):
+        return ""
+    if is_addressable(event.kind):
+        return event.d_tag
+    return None
+
+
+def newer(created_a: int, id_a: str, created_b: int, id_b: str) -> bool:
+    """True when version a wins over version b: newer, or as old with the lower id (NIP-01)."""
+    return created_a > created_b or (created_a == created_b and id_a < id_b)
+
+
+def tag_rows(event: Event, eid: int) -> set[tuple[str, str, int, int]]:
+    """Rows of the tag index: (letter, first value, created_at, eid) for single-letter tags."""
+    return {(t[0], t[1], event.created_at, eid) for t in event.tags if len(t) >= 2 and len(t[0]) == 1}
+
+
+def _last_e(event: Event) -> str | None:
+    values = event.tag_values("e")
+    return values[-1] if values else None
+
+
+def ref_rows(event: Event, eid: int) -> set[tuple[str, int, int]]:
+    """Rows of the relation index: (target note id, Relation, eid)."""
+    rows: set[tuple[str, int, int]] = set()
+    if event.kind == 1:
+        refs = nip10.parse(event.tags)
+        if refs.reply is not None:
+            rows.add((refs.reply.id, int(Relation.REPLY), eid))
+        for q in refs.quotes:
+            if not q.is_address:
+                rows.add((q.target, int(Relation.QUOTE), eid))
+    elif event.kind == 7:
+        target = _last_e(event)
+        if target is not None:
+            rows.add((target, int(Relation.REACTION), eid))
+    elif event.kind in (6, 16):
+        target = _last_e(event)
+        if target is not None:
+            rows.add((target, int(Relation.REPOST), eid))
+    return rows
+
+
+def parse_address(value: str) -> tuple[int, str, str] | None:
+    """Split an `a` tag value `kind:pubkey:d` into its parts, or None when malformed."""
+    parts = value.split(":", 2)
+    if len(parts) != 3 or not parts[0].isascii() or not parts[0].isdigit() or len(parts[0]) > 5:
+        return None
+    kind = int(parts[0])
+    if not (is_replaceable(kind) or is_addressable(kind)):
+        return None
+    return kind, parts[1], parts[2]
+
+
+def search_words(search: str) -> list[str]:
+    """The words of a NIP-50 search string, lower-cased as `Filter.matches` compares them."""
+    return search.lower().split()

@@ -1,0 +1,92 @@
+"""Schema versions of the cache and state files: each list entry migrates version n to n+1."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from ..protocol.event import Event
+from .db import Migration, run_statements
+from .rules import ref_rows
+
+_CACHE_V1 = (
+    """CREATE TABLE events (
+        n INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        pubkey TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        tags TEXT NOT NULL,
+        content TEXT NOT NULL,
+        sig TEXT NOT NULL,
+        d TEXT,
+        expiration INTEGER
+    )""",
+    "CREATE INDEX ev_time ON events(created_at DESC, id)",
+    "CREATE INDEX ev_author ON events(pubkey, kind, created_at DESC, id)",
+    "CREATE INDEX ev_kind ON events(kind, created_at DESC, id)",
+    "CREATE UNIQUE INDEX ev_slot ON events(pubkey, kind, d) WHERE d IS NOT NULL",
+    "CREATE INDEX ev_expiration ON events(expiration) WHERE expiration IS NOT NULL",
+    """CREATE TABLE tags (
+        name TEXT NOT NULL, value TEXT NOT NULL, created_at INTEGER NOT NULL, eid INTEGER NOT NULL,
+        PRIMARY KEY (name, value, created_at, eid)
+    ) WITHOUT ROWID""",
+    "CREATE TABLE relays (rid INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE)",
+    "CREATE TABLE seen (eid INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (eid, rid)) WITHOUT ROWID",
+    """CREATE TABLE deleted_ids (
+        id TEXT NOT NULL, pubkey TEXT NOT NULL, PRIMARY KEY (id, pubkey)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE deleted_slots (
+        pubkey TEXT NOT NULL, kind INTEGER NOT NULL, d TEXT NOT NULL, until INTEGER NOT NULL,
+        PRIMARY KEY (pubkey, kind, d)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE sync (
+        relay TEXT NOT NULL, key TEXT NOT NULL, newest INTEGER NOT NULL, PRIMARY KEY (relay, key)
+    ) WITHOUT ROWID""",
+)
+
+_CACHE_V2 = (
+    # Lower-cased content, indexed by trigrams so that a search word matches any substring.
+    """CREATE VIRTUAL TABLE fts USING fts5(
+        body, content='', columnsize=0, tokenize='trigram case_sensitive 1'
+    )""",
+    """CREATE TABLE refs (
+        target TEXT NOT NULL, rel INTEGER NOT NULL, eid INTEGER NOT NULL, PRIMARY KEY (target, rel, eid)
+    ) WITHOUT ROWID""",
+)
+
+
+def _cache_v1(conn: sqlite3.Connection) -> None:
+    run_statements(conn, _CACHE_V1)
+
+
+def _cache_v2(conn: sqlite3.Connection) -> None:
+    run_statements(conn, _CACHE_V2)
+    rows = conn.execute("SELECT n, id, pubkey, created_at, kind, tags, content, sig FROM events")
+    for n, id_, pubkey, created_at, kind, tags, content, sig in rows.fetchall():
+        event = Event(id_, pubkey, created_at, kind, tuple(tuple(t) for t in json.loads(tags)), content, sig)
+        conn.execute("INSERT INTO fts(rowid, body) VALUES (?, ?)", (n, content.lower()))
+        conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", ref_rows(event, n))
+
+
+CACHE_MIGRATIONS: tuple[Migration, ...] = (_cache_v1, _cache_v2)
+
+_STATE_V1 = (
+    "CREATE TABLE outbox (id TEXT PRIMARY KEY, event TEXT NOT NULL, added_at REAL NOT NULL)",
+    """CREATE TABLE deliveries (
+        id TEXT NOT NULL, relay TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+        message TEXT NOT NULL DEFAULT '', attempts INTEGER NOT NULL DEFAULT 0, last_try REAL,
+        PRIMARY KEY (id, relay)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX deliveries_relay ON deliveries(relay, state)",
+    "CREATE TABLE drafts (key TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at REAL NOT NULL)",
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+
+
+def _state_v1(conn: sqlite3.Connection) -> None:
+    run_statements(conn, _STATE_V1)
+
+
+STATE_MIGRATIONS: tuple[Migration, ...] = (_state_v1,)

@@ -1,0 +1,90 @@
+"""Translate a protocol `Filter` into one SQL statement over the cache, with `Filter.matches` semantics."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable
+
+from ..protocol.filters import Filter
+from .rules import INT64_MAX, INT64_MIN, search_words
+
+EVENT_COLUMNS = "id, pubkey, created_at, kind, tags, content, sig"
+NEWEST_FIRST = "ORDER BY created_at DESC, id"
+NOT_EXPIRED = "(expiration IS NULL OR expiration > ?)"
+
+
+@functools.lru_cache(maxsize=64)
+def _words(words_json: str) -> tuple[str, ...]:
+    return tuple(json.loads(words_json))
+
+
+def contains_all(content: str | None, words_json: str | None) -> int:
+    """SQL function `nt_contains_all(content, words)`: every word is a substring of the lower-cased content."""
+    if content is None or words_json is None:
+        return 0
+    text = content.lower()
+    return int(all(w in text for w in _words(words_json)))
+
+
+def fts_query(words: Iterable[str]) -> str | None:
+    """An FTS5 trigram query for the words long enough to be indexed (3+ characters), or None."""
+    phrases = ['"' + w.replace('"', '""') + '"' for w in words if len(w) >= 3]
+    return " AND ".join(phrases) if phrases else None
+
+
+def filter_sql(flt: Filter, now: int) -> tuple[str, list[object]] | None:
+    """The SELECT for one filter (newest first, limit applied), or None when it can match nothing."""
+    where = [NOT_EXPIRED]
+    params: list[object] = [now]
+    kinds = None if flt.kinds is None else sorted(k for k in flt.kinds if INT64_MIN <= k <= INT64_MAX)
+    ids = None if flt.ids is None else sorted(flt.ids)
+    authors = None if flt.authors is None else sorted(flt.authors)
+    for column, values in (("id", ids), ("pubkey", authors), ("kind", kinds)):
+        if values is None:
+            continue
+        if not values:
+            return None
+        if len(values) == 1:  # an equality lets an index deliver rows already in order
+            where.append(f"{column} = ?")
+            params.append(values[0])
+        else:
+            where.append(f"{column} IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(values))
+    if flt.since is not None:
+        if flt.since > INT64_MAX:
+            return None
+        if flt.since > INT64_MIN:
+            where.append("created_at >= ?")
+            params.append(flt.since)
+    if flt.until is not None:
+        if flt.until < INT64_MIN:
+            return None
+        if flt.until < INT64_MAX:
+            where.append("created_at <= ?")
+            params.append(flt.until)
+    for name, accepted in flt.tags:
+        if not accepted:
+            return None
+        if len(accepted) == 1:
+            where.append("n IN (SELECT eid FROM tags WHERE name = ? AND value = ?)")
+            params += [name, next(iter(accepted))]
+        else:
+            where.append("n IN (SELECT eid FROM tags WHERE name = ? AND value IN (SELECT value FROM json_each(?)))")
+            params += [name, json.dumps(sorted(accepted))]
+    if flt.search is not None:
+        words = search_words(flt.search)
+        match = fts_query(words)
+        if match is not None:
+            where.append("n IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            params.append(match)
+        if words:
+            where.append("nt_contains_all(content, ?)")
+            params.append(json.dumps(words))
+    sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE {' AND '.join(where)} {NEWEST_FIRST}"
+    if flt.limit is not None:
+        if flt.limit <= 0:
+            return None
+        sql += " LIMIT ?"
+        params.append(min(flt.limit, INT64_MAX))
+    return sql, params
