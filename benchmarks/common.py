@@ -16,17 +16,21 @@ class Figure:
 
     name: str
     ratio: float
-    target: float
+    target: float | None  # None: a figure the issue asks to report, with no target
     higher_is_better: bool
     detail: str = ""
 
     @property
     def ok(self) -> bool:
-        """Whether the ratio meets its target."""
+        """Whether the ratio meets its target (always, for a figure without one)."""
+        if self.target is None:
+            return True
         return self.ratio >= self.target if self.higher_is_better else self.ratio <= self.target
 
     def line(self) -> str:
         """The printed line: name, ratio, target, verdict, detail."""
+        if self.target is None:
+            return f"{self.name:<58} ratio {self.ratio:7.3f} (reported, no target)     {self.detail}"
         op = ">=" if self.higher_is_better else "<="
         verdict = "ok" if self.ok else "MISSED"
         return f"{self.name:<58} ratio {self.ratio:7.3f} (target {op} {self.target}) {verdict:6} {self.detail}"
