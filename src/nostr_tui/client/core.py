@@ -46,9 +46,10 @@ from .items import ItemContext, build_items
 from .models import Author, NoteItem
 from .moderation import MUTE_LIST_KIND, MuteList, parse_mute_list
 from .profiles import Nip05Checker
-from .routing import RELAY_LIST_KIND, RelayList, parse_relay_list
+from .routing import RELAY_LIST_KIND, RelayList, parse_relay_list, plan_reading
 
 USER_KINDS = (0, 3, MUTE_LIST_KIND, RELAY_LIST_KIND)
+MAX_EXTRA_RELAYS = 8
 
 
 class ClientError(Exception):
@@ -226,10 +227,15 @@ class NostrClient:
             return newest(3), newest(MUTE_LIST_KIND), newest(RELAY_LIST_KIND)
 
         contacts, mutes, relays = await self.db.run(work)
+        before = self.follows
         self.follow_list = contacts
         self.follows = frozenset(contacts.tag_values("p")) if contacts else frozenset()
         self.mutes = parse_mute_list(mutes)
         self.relay_list = parse_relay_list(relays) if relays else None
+        if self.follows != before:
+            for feed in list(self.feeds.values()):
+                if feed.spec.kind == "home":
+                    await feed.restart()
 
     def _apply_relay_list(self) -> None:
         if self.relay_list is None:
@@ -250,6 +256,32 @@ class NostrClient:
             await self.refresh_user_state()
             if self.relay_list != before:
                 self._apply_relay_list()
+        if self.follows:
+            self.spawn(self._sync_follow_relays())
+
+    async def _sync_follow_relays(self) -> None:
+        """Fetch where follows write (NIP-65 kind 10002), then let the home feed read them there too."""
+        known = self.follows
+        await self.fetch([Filter.make(authors=sorted(known), kinds=[RELAY_LIST_KIND])])
+        for feed in list(self.feeds.values()):
+            if feed.spec.kind == "home" and self.follows == known:
+                await feed.restart()
+
+    async def reading_plan(self) -> dict[str, set[str]]:
+        """Extra relays to read follows' notes from (NIP-65 outbox model): relay URL -> authors, only
+        relays beyond the read relays, a bounded number covering the most follows (from cached kind 10002)."""
+        follows = sorted(self.follows)
+        if not follows:
+            return {}
+        events = await self.db.run(lambda c, s: c.profiles_of_kind(follows, RELAY_LIST_KIND))
+        lists = {e.pubkey: parse_relay_list(e) for e in events}
+        base = self.pool.read_urls()
+        plan = plan_reading(follows, lists, base, max_extra=MAX_EXTRA_RELAYS)
+        extra = {url: authors for url, authors in plan.items() if url not in base}
+        for url in extra:
+            if self.pool.relay(url) is None:
+                self.pool.add_relay(url, read=False, write=False)
+        return extra
 
     def item_context(self) -> ItemContext:
         """Mutes, follows and NIP-05 verdicts for decorating notes."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..protocol.event import Event
 from ..protocol.filters import Filter
+from ..relay.subscription import Received, Subscription
 from ..store.cache import EventCache
 from .items import NOTE_KINDS, build_items
 from .models import NoteItem
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from .core import NostrClient
 
 PAGE = 50
+BATCH_DELAY = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,14 @@ class Feed:
         self.start()
         return items
 
+    async def fetch_page(self, limit: int = PAGE) -> list[NoteItem]:
+        """The newest notes after asking the relays for them (waiting, bounded by the EOSE timeout);
+        no live subscription. For one-shot readers such as the command line."""
+        filters = self._filters()
+        if filters:
+            await self.client.fetch([f.with_limit(limit) for f in filters])
+        return await self._load(None, limit)
+
     async def older(self, limit: int = PAGE) -> list[NoteItem]:
         """The next page back: from the store, after asking the relays for what lies before it."""
         filters = self._filters()
@@ -131,18 +141,35 @@ class Feed:
         filters = self._filters()
         newest = await self.client.db.run(lambda c, s: max((e.created_at for e in _page(
             c, self.spec, filters, self.client.pubkey, sorted(self.client.follows), None, 1)), default=None))
-        initial = [f.with_limit(PAGE) if newest is None else f.with_since(newest) for f in filters]
-        sub = self.client.pool.subscribe(initial)
+        def opening(f: Filter) -> Filter:
+            return f.with_limit(PAGE) if newest is None else f.with_since(newest)
+
+        subs = [self.client.pool.subscribe([opening(f) for f in filters])]
+        if self.spec.kind == "home":  # follows' own write relays (NIP-65), beyond the user's read relays
+            for url, authors in (await self.client.reading_plan()).items():
+                sub_filter = opening(Filter.make(authors=authors, kinds=NOTE_KINDS))
+                subs.append(self.client.pool.subscribe([sub_filter], relays=[url]))
         try:
-            async for first in sub:
-                received = [first, *sub.get_nowait()]
-                await self.client.store_received(received)
-                fresh = [r.event for r in received if r.event.kind in NOTE_KINDS and r.event.id not in self._shown]
-                if fresh:
-                    self._shown.update(e.id for e in fresh)
-                    await self._emit(fresh)
+            await asyncio.gather(*(self._consume(sub) for sub in subs))
         finally:
-            sub.close()
+            for sub in subs:
+                sub.close()
+
+    async def _consume(self, sub: Subscription) -> None:
+        await sub.wait_eose()  # what the relays hold arrives as one batch
+        backlog = sub.get_nowait()
+        if backlog:
+            await self._take(backlog)
+        async for first in sub:
+            await asyncio.sleep(BATCH_DELAY)  # a burst of live notes becomes one notification
+            await self._take([first, *sub.get_nowait()])
+
+    async def _take(self, received: list[Received]) -> None:
+        await self.client.store_received(received)
+        fresh = [r.event for r in received if r.event.kind in NOTE_KINDS and r.event.id not in self._shown]
+        if fresh:
+            self._shown.update(e.id for e in fresh)
+            await self._emit(fresh)
 
     async def _emit(self, events: list[Event]) -> None:
         ctx = self.client.item_context()
@@ -150,6 +177,12 @@ class Feed:
         items = await self.client.db.run(lambda c, s: build_items(c, events, ctx))
         if items:
             self.client.emit_feed(self.key, items)
+
+    async def restart(self) -> None:
+        """Reopen the live subscription when it runs (after the follows changed)."""
+        if self._task is not None:
+            await self.close()
+            self.start()
 
     async def close(self) -> None:
         """Stop the live subscription."""

@@ -166,8 +166,9 @@ async def _thread_tags(client: NostrClient, parent: Event) -> list[list[str]]:
     if root is not None and root[1] != parent.id:
         root_event = await client.db.run(lambda c, s: c.get(root[1]))
         root_hints = await client.db.run(lambda c, s: c.seen_on(root[1]))
-        if root_hints and not root[2]:
-            root[2] = root_hints[0]
+        given = nip10.parse(parent.tags).root
+        if root_hints and (given is None or not given.relay):
+            root[2] = root_hints[0]  # where the root was seen beats where its reply was
         if len(root) < 5 and root_event is not None:
             root.append(root_event.pubkey)
     return tags
@@ -175,6 +176,7 @@ async def _thread_tags(client: NostrClient, parent: Event) -> list[list[str]]:
 
 async def quote(client: NostrClient, note_id: str, text: str) -> tuple[Event, list[RelayResult]]:
     """Publish a note quoting another: a `nostr:nevent` reference in the text and a `q` tag."""
+    client.signer()  # a read-only account gets its answer before any network work
     target = await _find(client, note_id)
     hints = await client.db.run(lambda c, s: c.seen_on(target.id))
     ref = nip19.encode(nip19.Nevent(target.id, tuple(hints[:2]), target.pubkey, target.kind))
@@ -185,6 +187,7 @@ async def quote(client: NostrClient, note_id: str, text: str) -> tuple[Event, li
 
 async def react(client: NostrClient, note_id: str, content: str = "+") -> tuple[Event, list[RelayResult]]:
     """Publish a NIP-25 reaction."""
+    client.signer()  # a read-only account gets its answer before any network work
     target = await _find(client, note_id)
     tags = [["e", target.id], ["p", target.pubkey], ["k", str(target.kind)]]
     return await publish(client, 7, content, tags)
@@ -192,6 +195,7 @@ async def react(client: NostrClient, note_id: str, content: str = "+") -> tuple[
 
 async def repost(client: NostrClient, note_id: str) -> tuple[Event, list[RelayResult]]:
     """Publish a NIP-18 repost (kind 6 with the note's JSON)."""
+    client.signer()  # a read-only account gets its answer before any network work
     target = await _find(client, note_id)
     hints = await client.db.run(lambda c, s: c.seen_on(target.id))
     tags = [["e", target.id, hints[0] if hints else ""], ["p", target.pubkey]]
@@ -202,6 +206,7 @@ async def delete(client: NostrClient, note_id: str, reason: str = "") -> tuple[E
     """Ask relays to delete one of the user's own notes (NIP-09)."""
     from .core import ClientError
 
+    client.signer()  # a read-only account gets its answer before any network work
     target = await _find(client, note_id)
     if target.pubkey != client.pubkey:
         raise ClientError("only your own notes can be deleted")

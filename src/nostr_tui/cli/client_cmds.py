@@ -1,0 +1,214 @@
+"""`nostr-tui post|reply|react|repost|follow|unfollow|thread|feed`: the headless client from a shell.
+
+Publishing commands print one JSON line per relay ({"relay","status","message","id"}) and exit 0 when at
+least one relay accepted; `thread` and `feed` print one JSON line per note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from ..client import publishing
+from ..client.conversation import BadReference, load_thread
+from ..client.core import ClientError, NostrClient
+from ..client.models import Author, NoteItem, ThreadRow
+from ..keystore.errors import KeystoreError
+from ..keystore.passphrase import passphrase_source
+from ..protocol import nip19
+from ..protocol.event import Event
+from ..relay.notifications import PublishStatus, RelayResult
+from ..store.errors import StoreError
+from .common import CliError, config_from_args, print_json
+
+T = TypeVar("T")
+FEEDS = ("home", "mentions", "global")
+
+
+def _run_client(args: argparse.Namespace, work: Callable[[NostrClient], Awaitable[T]]) -> T:
+    """Start a client from the config, run `work`, close it; client errors become one-line CLI errors."""
+    config = config_from_args(args)
+    ask = passphrase_source(config.keys, os.environ)
+
+    async def main() -> T:
+        client = NostrClient(config, ask_passphrase=ask)
+        try:
+            await client.start()
+            return await work(client)
+        finally:
+            await client.close()
+
+    try:
+        return asyncio.run(main())
+    except (ClientError, KeystoreError, StoreError, BadReference) as exc:
+        raise CliError(str(exc)) from None
+
+
+def _report(published: tuple[Event, list[RelayResult]]) -> int:
+    event, results = published
+    for r in results:
+        print_json({"relay": r.url, "status": r.status.value, "message": r.message, "id": event.id})
+    if any(r.status is PublishStatus.ACCEPTED for r in results):
+        return 0
+    raise CliError("no relay accepted the event; it stays in the outbox and is sent again on the next run")
+
+
+def _text(given: str | None) -> str:
+    text = given if given is not None else sys.stdin.read()
+    if not text.strip():
+        raise CliError("nothing to send: give the text as an argument or on stdin")
+    return text.rstrip("\n")
+
+
+def _pubkey(ref: str) -> str:
+    text = ref.strip()
+    if text.startswith("nostr:"):
+        text = text[len("nostr:"):]
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text.lower()):
+        return text.lower()
+    try:
+        ent = nip19.decode(text, ("npub", "nprofile"))
+    except nip19.Nip19Error as exc:
+        raise CliError(f"not a person: {exc.reason} (give an npub, nprofile or hex public key)") from None
+    pubkey: str = ent.pubkey  # type: ignore[union-attr]
+    return pubkey
+
+
+def _author(a: Author | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    return {"pubkey": a.pubkey, "name": a.name, "nip05": a.nip05, "nip05_verified": a.nip05_verified}
+
+
+def note_json(item: NoteItem) -> dict[str, Any]:
+    """What one note looks like on the command line."""
+    ev = item.event
+    return {
+        "id": ev.id,
+        "pubkey": ev.pubkey,
+        "author": item.author.name,
+        "created_at": ev.created_at,
+        "kind": ev.kind,
+        "content": ev.content,
+        "reply_to": _author(item.reply_to),
+        "reposted_by": _author(item.reposted_by),
+        "repost_id": item.repost_id,
+        "content_warning": item.content_warning,
+        "replies": item.counts.replies,
+        "reactions": item.counts.reactions,
+        "reposts": item.counts.reposts,
+        "quoted": [q.event.id for q in item.quoted],
+    }
+
+
+def row_json(row: ThreadRow) -> dict[str, Any]:
+    """One thread row: the note plus its place in the tree."""
+    return {
+        "depth": row.depth,
+        "parent_id": row.parent_id,
+        "focus": row.is_focus,
+        "missing_parent": row.missing_parent,
+        **note_json(row.item),
+    }
+
+
+def cmd_post(args: argparse.Namespace) -> int:
+    """Publish a note."""
+    text = _text(args.text)
+    return _report(_run_client(args, lambda c: publishing.post(c, text, draft_key=None)))
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    """Publish a reply to a note."""
+    text = _text(args.text)
+    return _report(_run_client(args, lambda c: publishing.reply(c, args.note, text)))
+
+
+def cmd_react(args: argparse.Namespace) -> int:
+    """React to a note (NIP-25)."""
+    return _report(_run_client(args, lambda c: publishing.react(c, args.note, args.content)))
+
+
+def cmd_repost(args: argparse.Namespace) -> int:
+    """Repost a note (NIP-18)."""
+    return _report(_run_client(args, lambda c: publishing.repost(c, args.note)))
+
+
+def cmd_follow(args: argparse.Namespace) -> int:
+    """Follow or unfollow someone without losing other follows."""
+    pubkey = _pubkey(args.person)
+    add, remove = ([pubkey], []) if args.command == "follow" else ([], [pubkey])
+    return _report(_run_client(args, lambda c: publishing.change_follows(c, add=add, remove=remove)))
+
+
+def cmd_thread(args: argparse.Namespace) -> int:
+    """Print a thread in tree order."""
+    rows = _run_client(args, lambda c: load_thread(c, args.note))
+    if not rows:
+        raise CliError("note not found in the cache or on the relays")
+    for row in rows:
+        print_json(row_json(row))
+    return 0
+
+
+def cmd_feed(args: argparse.Namespace) -> int:
+    """Print the newest notes of a feed."""
+
+    async def work(client: NostrClient) -> list[NoteItem]:
+        if client.pubkey is None and args.feed != "global":
+            raise ClientError("no account: the home and mentions feeds need one (nostr-tui keys import NPUB)")
+        await client.wait_user_lists()
+        return await client.feed(args.feed).fetch_page(args.limit)
+
+    for item in _run_client(args, work):
+        print_json(note_json(item))
+    return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= value <= 5000:
+        raise argparse.ArgumentTypeError("the limit must be between 1 and 5000")
+    return value
+
+
+def register(sub: Any) -> None:
+    """Add the client commands to the parser."""
+    p = sub.add_parser("post", help="publish a note (text from the argument or stdin)")
+    p.add_argument("text", nargs="?", help="the note (default: read stdin)")
+    p.set_defaults(func=cmd_post)
+
+    p = sub.add_parser("reply", help="reply to a note (hex id, note1, nevent1 or nostr: URI)")
+    p.add_argument("note", metavar="NOTE-REF")
+    p.add_argument("text", nargs="?", help="the reply (default: read stdin)")
+    p.set_defaults(func=cmd_reply)
+
+    p = sub.add_parser("react", help="react to a note (NIP-25)")
+    p.add_argument("note", metavar="NOTE-REF")
+    p.add_argument("--content", default="+", help='the reaction: "+" (like), "-" or an emoji (default: +)')
+    p.set_defaults(func=cmd_react)
+
+    p = sub.add_parser("repost", help="repost a note (NIP-18)")
+    p.add_argument("note", metavar="NOTE-REF")
+    p.set_defaults(func=cmd_repost)
+
+    for name, what in (("follow", "follow someone"), ("unfollow", "stop following someone")):
+        p = sub.add_parser(name, help=f"{what} (keeps every other follow; refuses if no relay answers)")
+        p.add_argument("person", metavar="NPUB-OR-NPROFILE")
+        p.set_defaults(func=cmd_follow)
+
+    p = sub.add_parser("thread", help="print a thread as JSON lines in tree order, with depth")
+    p.add_argument("note", metavar="NOTE-REF")
+    p.set_defaults(func=cmd_thread)
+
+    p = sub.add_parser("feed", help="print a feed as JSON lines, newest first")
+    p.add_argument("feed", nargs="?", choices=FEEDS, default="home")
+    p.add_argument("-l", "--limit", type=_positive, default=20, help="how many notes (default 20)")
+    p.set_defaults(func=cmd_feed)

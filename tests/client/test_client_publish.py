@@ -1,0 +1,118 @@
+"""Publishing against real relays: NIP-10 reply tags checked by nostr-sdk, outbox routing, read-only accounts,
+and the outbox delivering what a relay missed while it was down."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from nostr_tui.client import publishing
+from nostr_tui.client.core import ClientError
+from nostr_tui.client.events import OutboxChanged
+from nostr_tui.protocol import nip19
+from nostr_tui.protocol.event import sign_event
+from nostr_tui.protocol.filters import Filter
+from nostr_tui.protocol.keys import SecretKey
+from nostr_tui.relay.notifications import PublishStatus
+
+from .conftest import eventually, free_port, nostr_sdk, query_relay, wait_for_event
+
+ALICE, BOB, CAROL = (SecretKey.generate() for _ in range(3))
+
+
+def _sdk_tags(raw_json: str) -> list[list[str]]:
+    """Tags as nostr-sdk reads them from the event JSON (after checking id and signature itself)."""
+    event = nostr_sdk.Event.from_json(raw_json)
+    assert event.verify()
+    return [list(tag.to_vec()) for tag in event.tags()]
+
+
+async def test_a_reply_carries_nip10_tags_as_an_independent_parser_reads_them(relays, client_factory) -> None:
+    now = int(time.time())
+    root = sign_event(ALICE, 1, "root", [], now - 60)
+    parent = sign_event(BOB, 1, "parent", [["e", root.id, "", "root"], ["p", ALICE.public_key]], now - 30)
+    a = await relays.start([root])
+    b = await relays.start([parent])
+    me = SecretKey.generate()
+    client = await client_factory([a, b], secret=me)
+    await client.fetch([Filter.make(ids=[root.id])])  # the root is known, so its author and relay go in the tag
+
+    text = f"agreed #Nostr, see nostr:{nip19.npub_encode(CAROL.public_key)}"
+    event, results = await publishing.reply(client, nip19.note_encode(parent.id), text)
+    assert {r.status for r in results} == {PublishStatus.ACCEPTED}
+
+    on_relay = await query_relay(b, {"ids": [event.id]})
+    assert len(on_relay) == 1
+    tags = _sdk_tags(json.dumps(on_relay[0]))
+    e_tags = [t for t in tags if t[0] == "e"]
+    assert e_tags == [["e", root.id, a, "root", ALICE.public_key], ["e", parent.id, b, "reply", BOB.public_key]]
+    p_keys = [t[1] for t in tags if t[0] == "p"]
+    assert set(p_keys) == {ALICE.public_key, BOB.public_key, CAROL.public_key} and len(p_keys) == 3
+    assert ["t", "nostr"] in tags
+    sdk_event = nostr_sdk.Event.from_json(json.dumps(on_relay[0]))
+    assert sdk_event.author().to_hex() == me.public_key and sdk_event.content() == text
+
+
+async def test_a_reply_goes_to_my_write_relays_and_the_parent_authors_read_relays(
+    relays, down_url, client_factory
+) -> None:
+    now = int(time.time())
+    me = SecretKey.generate()
+    mine_w, theirs_r, theirs_w = await relays.start(), await relays.start(), await relays.start()
+    config_relay = await relays.start()
+    note = sign_event(BOB, 1, "bob's note", [], now - 50)
+    my_list = sign_event(me, 10002, "", [["r", mine_w, "write"], ["r", config_relay, "read"]], now - 40)
+    bob_list = sign_event(BOB, 10002, "", [["r", theirs_r, "read"], ["r", theirs_w, "write"]], now - 40)
+    await relays.add(config_relay, [note, my_list, bob_list])
+
+    client = await client_factory([config_relay, down_url], secret=me)
+    event, results = await publishing.reply(client, note.id, "hello bob")
+
+    assert {r.url: r.status for r in results} == {mine_w: PublishStatus.ACCEPTED, theirs_r: PublishStatus.ACCEPTED}
+    for url, expected in ((mine_w, 1), (theirs_r, 1), (theirs_w, 0), (config_relay, 0)):
+        assert len(await query_relay(url, {"ids": [event.id]})) == expected, url
+    # a plain note goes to my write relays only
+    _, results = await publishing.post(client, "just me")
+    assert [r.url for r in results] == [mine_w]
+
+
+async def test_a_read_only_account_is_told_it_has_no_key(relays, client_factory) -> None:
+    a = await relays.start()
+    client = await client_factory([a], read_only=True)
+    assert client.read_only
+    for attempt in (
+        lambda: publishing.post(client, "hi"),
+        lambda: publishing.react(client, "ab" * 32),
+        lambda: publishing.change_follows(client, add=[ALICE.public_key]),
+    ):
+        with pytest.raises(ClientError, match="this account has no key"):
+            await attempt()
+    assert await client.unsent() == []
+
+
+async def test_unsent_notes_wait_in_the_outbox_until_the_relay_is_back(relays, client_factory) -> None:
+    port = free_port()
+    url = await relays.start(port=port)
+    client = await client_factory([url])
+    _, results = await publishing.post(client, "while up")
+    assert results[0].status is PublishStatus.ACCEPTED
+
+    relays.stop(url)
+    await eventually(lambda: _disconnected(client, url))
+    event, results = await publishing.post(client, "while down")
+    assert results[0].status is not PublishStatus.ACCEPTED
+    assert [e.event.id for e in await client.unsent()] == [event.id]
+    client.events.drain()
+
+    await relays.start(port=port)  # an empty relay on the same URL
+    await wait_for_event(client, OutboxChanged, lambda o: o.unsent == 0)
+    assert [e["id"] for e in await query_relay(url, {"ids": [event.id]})] == [event.id]
+    assert await client.unsent() == []
+
+
+async def _disconnected(client: object, url: str) -> bool:
+    await asyncio.sleep(0)
+    return not any(s.url == url and s.state.value == "connected" for s in client.pool.status())  # type: ignore[attr-defined]
