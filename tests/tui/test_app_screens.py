@@ -124,3 +124,19 @@ async def test_read_only_account_gets_a_clear_login_message_instead_of_compose()
         assert pane.read_only
         readonly = pane.query_one("#compose-readonly", Static)
         assert "Log in with a key to reply" in text_of(readonly)
+
+
+async def test_a_finished_nip05_check_marks_the_author_everywhere_in_the_feed() -> None:
+    from dataclasses import replace
+
+    from nostr_tui.client.events import ProfileUpdated
+
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(120, 45)) as pilot:
+        home = await start(pilot, app)
+        first = home.item(0)
+        verified = replace(first.author, nip05="me@example.org", nip05_verified=True)
+        app.client.events.put(ProfileUpdated(first.author.pubkey, verified))
+        theirs = [i for i in range(home.item_count()) if home.item(i).author.pubkey == first.author.pubkey]
+        await wait_for(pilot, lambda: all(home.item(i).author.nip05_verified for i in theirs))
+        assert len(theirs) >= 1

@@ -185,7 +185,7 @@ class NostrApp(App[int]):
             async def save() -> None:
                 await client.db.run(write)
 
-            self.run_worker(save, exit_on_error=False, group="drafts")
+            self.run_worker(save, exit_on_error=False, group="drafts")  # type: ignore[arg-type]
 
     # -- passphrase ---------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,15 +18,41 @@ from textual.screen import Screen
 
 from ...client import publishing
 from ...client.core import ClientError
-from ...client.events import ClientEvent, PublishProgress
-from ...client.models import NoteItem
+from ...client.events import ClientEvent, ProfileUpdated, PublishProgress
+from ...client.models import Author, NoteItem
 from ...protocol import nip19
 from ..widgets.compose import Compose, Mode
 from ..widgets.note_base import NoteListBase
+from ..widgets.note_list import NoteList
+from ..widgets.thread_view import ThreadView
 from .modals import ConfirmModal
 
 if TYPE_CHECKING:
     from ..app import NostrApp
+
+
+def refresh_author(lst: NoteList | ThreadView, author: Author) -> None:
+    """Show an author's new name or NIP-05 mark on every note of theirs that the list holds."""
+    pk = author.pubkey
+    for i in range(lst.item_count()):
+        item = _item_at(lst, i)
+        if item is None:
+            continue
+        hit = item.author.pubkey == pk
+        reply_to, reposted_by = item.reply_to, item.reposted_by
+        if reply_to is not None and reply_to.pubkey == pk:
+            reply_to, hit = author, True
+        if reposted_by is not None and reposted_by.pubkey == pk:
+            reposted_by, hit = author, True
+        if hit:
+            lst.update_item(replace(item, author=author if item.author.pubkey == pk else item.author,
+                                    reply_to=reply_to, reposted_by=reposted_by))
+
+
+def _item_at(lst: NoteList | ThreadView, index: int) -> NoteItem | None:
+    if isinstance(lst, ThreadView):
+        return lst.row(index).item
+    return lst.item(index)
 
 
 def edit_in_editor(app: App[object], text: str) -> str | None:
@@ -184,6 +211,10 @@ class NoteScreen(Screen[None]):
         if isinstance(event, PublishProgress) and event.event_id == self.sending_id:
             r = event.result
             self.query_one(Compose).show_result(r.url, r.status.value, r.message)
+        elif isinstance(event, ProfileUpdated):
+            self.nostr.names[event.pubkey] = event.author.name
+            for lst in [*self.query(NoteList), *self.query(ThreadView)]:
+                refresh_author(lst, event.author)
 
     # -- one-key actions ----------------------------------------------------------------------------
 
