@@ -52,9 +52,9 @@ async def test_a_thread_spread_over_three_relays_is_assembled_whole(relays, down
     assert update.rows[2].item.reply_to is not None and update.rows[2].item.reply_to.pubkey == BOB.public_key
 
     # Everything received is in the store, with the relay it came from.
-    stored = await client.db.run(lambda cache, s: {k: cache.get(e.id) for k, e in t.items()})
+    stored = await client.db.read_cache(lambda cache: {k: cache.get(e.id) for k, e in t.items()})
     assert all(stored[k] == t[k] for k in t)
-    assert c in await client.db.run(lambda cache, s: cache.seen_on(focus.id))
+    assert c in await client.db.read_cache(lambda cache: cache.seen_on(focus.id))
 
     # Opening it again is served from the store at once.
     again = await open_thread(client, nip19.note_encode(t["root"].id))

@@ -71,7 +71,7 @@ async def test_draft_is_saved_as_typed_and_comes_back() -> None:
         key = f"reply:{target.event.id}"
 
         async def saved() -> str | None:
-            draft = await app.client.db.run(lambda c, s: s.get_draft(key))
+            draft = await app.client.db.state(lambda s: s.get_draft(key))
             return draft.text if draft else None
 
         loop = asyncio.get_running_loop()

@@ -91,7 +91,7 @@ async def open_thread(client: NostrClient, ref: str) -> list[ThreadRow]:
     """The thread around a note as the store knows it now; a fetch from relays follows in the background
     and announces the fuller tree with ThreadUpdated (also when nothing more was found)."""
     focus_id, hints = parse_note_ref(ref)
-    rows = await client.db.run(lambda c, s: _rows(c, client, focus_id))
+    rows = await client.db.read_cache(lambda c: _rows(c, client, focus_id))
     client.check_nip05([r.item for r in rows])
     client.spawn(_fill(client, focus_id, hints))
     return rows
@@ -110,7 +110,7 @@ def _hint_urls(urls: Any) -> list[str]:
 
 async def _fill(client: NostrClient, focus_id: str, hints: tuple[str, ...], announce: bool = True) -> list[ThreadRow]:
     extra = _hint_urls(hints)
-    focus = await client.db.run(lambda c, s: c.get(focus_id))
+    focus = await client.db.read_cache(lambda c: c.get(focus_id))
     if focus is None:
         relays = list(dict.fromkeys(client.pool.read_urls() + extra))
         got = await client.fetch([Filter.make(ids=[focus_id])], relays=relays or None)
@@ -134,7 +134,7 @@ async def _fill(client: NostrClient, focus_id: str, hints: tuple[str, ...], anno
         ],
         relays=relays or None,
     )
-    rows = await client.db.run(lambda c, s: _rows(c, client, focus_id))
+    rows = await client.db.read_cache(lambda c: _rows(c, client, focus_id))
     if announce:
         client.events.put(ThreadUpdated(focus_id, tuple(rows)))
     client.check_nip05([r.item for r in rows])

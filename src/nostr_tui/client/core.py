@@ -31,6 +31,7 @@ from ..relay.notifications import (
 )
 from ..relay.pool import RelayPool
 from ..relay.subscription import Received
+from ..store.aio import Store
 from ..store.state import Delivery, OutboxEntry
 from .events import (
     EventQueue,
@@ -74,11 +75,9 @@ class NostrClient:
         keystore: KeyStore | None = None,
         nip05: Nip05Checker | None = None,
     ) -> None:
-        from .storage import StoreThread
-
         self.config = config
         base = data_dir or config.resolved_data_dir()
-        self.db = StoreThread(cache_file(base), state_file(base), clock)
+        self.db = Store(cache_file(base), state_file(base), clock=clock)
         self.keystore = keystore or KeyStore(keys_dir(base), log_n=config.keys.log_n)
         self.events = EventQueue()
         self.clock = clock
@@ -114,7 +113,7 @@ class NostrClient:
 
     async def start(self) -> None:
         """Open the store, load the active account from it, and start connecting to relays."""
-        await self.db.open()
+        await self.db.start()
         if self.db.notice:
             self.events.put(Message(self.db.notice, "warning"))
         self._load_account()
@@ -219,14 +218,14 @@ class NostrClient:
             self.follows, self.follow_list, self.mutes, self.relay_list = frozenset(), None, MuteList(), None
             return
 
-        def work(cache: Any, _state: Any) -> tuple[Event | None, Event | None, Event | None]:
+        def work(cache: Any) -> tuple[Event | None, Event | None, Event | None]:
             def newest(kind: int) -> Event | None:
                 found = cache.profiles_of_kind([me], kind)
                 return found[0] if found else None
 
             return newest(3), newest(MUTE_LIST_KIND), newest(RELAY_LIST_KIND)
 
-        contacts, mutes, relays = await self.db.run(work)
+        contacts, mutes, relays = await self.db.read_cache(work)
         before = self.follows
         self.follow_list = contacts
         self.follows = frozenset(contacts.tag_values("p")) if contacts else frozenset()
@@ -273,7 +272,7 @@ class NostrClient:
         follows = sorted(self.follows)
         if not follows:
             return {}
-        events = await self.db.run(lambda c, s: c.profiles_of_kind(follows, RELAY_LIST_KIND))
+        events = await self.db.read_cache(lambda c: c.profiles_of_kind(follows, RELAY_LIST_KIND))
         lists = {e.pubkey: parse_relay_list(e) for e in events}
         base = self.pool.read_urls()
         plan = plan_reading(follows, lists, base, max_extra=MAX_EXTRA_RELAYS)
@@ -296,13 +295,13 @@ class NostrClient:
             by_relay.setdefault(r.relay, []).append(r.event)
         seen, self._seen_batch = self._seen_batch, []
 
-        def work(cache: Any, _state: Any) -> None:
+        def work(cache: Any) -> None:
             with cache.transaction():
                 for relay, events in by_relay.items():
                     cache.add(events, relay=relay)
                 _record_seen(cache, seen)
 
-        await self.db.run(work)
+        await self.db.write_cache(work)
 
     async def fetch(self, filters: Sequence[Filter], relays: Iterable[str] | None = None,
                     timeout: float | None = None) -> list[Event]:
@@ -338,7 +337,7 @@ class NostrClient:
             await asyncio.sleep(0.2)
             seen, self._seen_batch = self._seen_batch, []
             if seen:
-                await self.db.run(lambda c, s: _record_seen(c, seen))
+                await self.db.write_cache(lambda c: _record_seen(c, seen))
         finally:
             self._seen_flush = None
 
@@ -377,7 +376,7 @@ class NostrClient:
         if not words:
             return []
         ctx = self.item_context()
-        items = await self.db.run(lambda c, s: build_items(c, c.search(words, kinds=[1], limit=limit), ctx))
+        items = await self.db.read_cache(lambda c: build_items(c, c.search(words, kinds=[1], limit=limit), ctx))
         self.check_nip05(items)
         return items
 
@@ -409,7 +408,7 @@ class NostrClient:
 
     async def unsent(self) -> list[OutboxEntry]:
         """Outbox entries that some relay has still to take (rejections are final, not unsent)."""
-        entries = await self.db.run(lambda c, s: s.outbox_entries())
+        entries = await self.db.state(lambda s: s.outbox_entries())
         return [e for e in entries if any(d.state is Delivery.PENDING for d in e.deliveries)]
 
     async def _report_outbox(self) -> None:
@@ -417,7 +416,7 @@ class NostrClient:
 
     async def retry_outbox(self, url: str) -> None:
         """Send every event still pending for this relay (called when it connects)."""
-        pending = await self.db.run(lambda c, s: s.outbox_pending(url))
+        pending = await self.db.state(lambda s: s.outbox_pending(url))
         for event in pending:
             if self.pool.relay(url) is None or self._closing:
                 return
@@ -430,11 +429,11 @@ class NostrClient:
 
         async def one(url: str) -> None:
             nonlocal remaining
-            await self.db.run(lambda c, s: s.outbox_attempt(event.id, url))
+            await self.db.state(lambda s: s.outbox_attempt(event.id, url))
             result = (await self.pool.publish(event, [url]))[0]
             accepted = result.status is PublishStatus.ACCEPTED
             if accepted or result.status is PublishStatus.REJECTED:
-                await self.db.run(lambda c, s: s.outbox_result(event.id, url, accepted, result.message))
+                await self.db.state(lambda s: s.outbox_result(event.id, url, accepted, result.message))
             remaining -= 1
             results.append(result)
             self.events.put(PublishProgress(event.id, result, remaining))

@@ -120,11 +120,11 @@ class Feed:
         filters, me, follows = self._filters(), self.client.pubkey, sorted(self.client.follows)
         ctx = self.client.item_context()
 
-        def work(cache: EventCache, _state: object) -> tuple[list[Event], list[NoteItem]]:
+        def work(cache: EventCache) -> tuple[list[Event], list[NoteItem]]:
             events = _page(cache, self.spec, filters, me, follows, before, limit)
             return events, build_items(cache, events, ctx)
 
-        events, items = await self.client.db.run(work)
+        events, items = await self.client.db.read_cache(work)
         if events:
             last = events[-1]
             self.oldest = (last.created_at, last.id)
@@ -139,7 +139,7 @@ class Feed:
 
     async def _live(self) -> None:
         filters = self._filters()
-        newest = await self.client.db.run(lambda c, s: max((e.created_at for e in _page(
+        newest = await self.client.db.read_cache(lambda c: max((e.created_at for e in _page(
             c, self.spec, filters, self.client.pubkey, sorted(self.client.follows), None, 1)), default=None))
         def opening(f: Filter) -> Filter:
             return f.with_limit(PAGE) if newest is None else f.with_since(newest)
@@ -174,7 +174,7 @@ class Feed:
     async def _emit(self, events: list[Event]) -> None:
         ctx = self.client.item_context()
         events.sort(key=lambda e: (-e.created_at, e.id))
-        items = await self.client.db.run(lambda c, s: build_items(c, events, ctx))
+        items = await self.client.db.read_cache(lambda c: build_items(c, events, ctx))
         if items:
             self.client.emit_feed(self.key, items)
 

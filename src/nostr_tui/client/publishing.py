@@ -66,7 +66,7 @@ async def _find(client: NostrClient, ref: str) -> Event:
         event_id, hints = parse_note_ref(ref)
     except BadReference as exc:
         raise ClientError(str(exc)) from None
-    found = await client.db.run(lambda c, s: c.get(event_id))
+    found = await client.db.read_cache(lambda c: c.get(event_id))
     if found is None:
         relays = list(dict.fromkeys(client.pool.read_urls() + [h for h in hints if h.startswith(("ws://", "wss://"))]))
         got = await client.fetch([Filter.make(ids=[event_id])], relays=relays or None)
@@ -79,7 +79,7 @@ async def _find(client: NostrClient, ref: str) -> Event:
 async def compose_content(client: NostrClient, text: str) -> tuple[str, list[list[str]]]:
     """The content to sign (mentions expanded) and its `p`, `q` and `t` tags."""
     follows = sorted(client.follows)
-    profiles = await client.db.run(lambda c, s: c.profiles(follows)) if follows else {}
+    profiles = await client.db.read_cache(lambda c: c.profiles(follows)) if follows else {}
     names: dict[str, str] = {}
     for pk, ev in profiles.items():
         prof = parse_profile(ev)
@@ -111,13 +111,11 @@ async def publish(client: NostrClient, kind: int, content: str, tags: Sequence[S
         if client.pool.relay(url) is None:
             client.pool.add_relay(url, read=False, write=False)
 
-    def save(cache: Any, state: Any) -> None:
+    def save(state: Any) -> None:
         state.outbox_add(event, targets, draft_key=draft_key)
-        if draft_key:
-            state.delete_draft(draft_key)
-        cache.add([event])
 
-    await client.db.run(save)
+    await client.db.state(save)  # the outbox first: nothing is lost if the rest fails
+    await client.db.write_cache(lambda c: c.add([event]))
     results = await client.deliver(event, targets)
     return event, results
 
@@ -129,10 +127,10 @@ def write_relays(client: NostrClient) -> list[str]:
 
 async def relay_list_of(client: NostrClient, pubkey: str) -> RelayList | None:
     """Someone's NIP-65 relay list: from the store, else asked of the read relays (bounded by the EOSE timeout)."""
-    lists = await client.db.run(lambda c, s: c.profiles_of_kind([pubkey], RELAY_LIST_KIND))
+    lists = await client.db.read_cache(lambda c: c.profiles_of_kind([pubkey], RELAY_LIST_KIND))
     if not lists:
         await client.fetch([Filter.make(authors=[pubkey], kinds=[RELAY_LIST_KIND])])
-        lists = await client.db.run(lambda c, s: c.profiles_of_kind([pubkey], RELAY_LIST_KIND))
+        lists = await client.db.read_cache(lambda c: c.profiles_of_kind([pubkey], RELAY_LIST_KIND))
     return parse_relay_list(lists[0]) if lists else None
 
 
@@ -160,12 +158,12 @@ async def reply(client: NostrClient, parent_id: str, text: str) -> tuple[Event, 
 
 async def _thread_tags(client: NostrClient, parent: Event) -> list[list[str]]:
     """NIP-10 tags for a reply to `parent`, with relay hints where each note was seen and the root's author."""
-    hints = await client.db.run(lambda c, s: c.seen_on(parent.id))
+    hints = await client.db.read_cache(lambda c: c.seen_on(parent.id))
     tags = nip10.reply_tags(parent, hints[0] if hints else "")
     root = tags[0] if tags and tags[0][0] == "e" and tags[0][3] == "root" else None
     if root is not None and root[1] != parent.id:
-        root_event = await client.db.run(lambda c, s: c.get(root[1]))
-        root_hints = await client.db.run(lambda c, s: c.seen_on(root[1]))
+        root_event = await client.db.read_cache(lambda c: c.get(root[1]))
+        root_hints = await client.db.read_cache(lambda c: c.seen_on(root[1]))
         given = nip10.parse(parent.tags).root
         if root_hints and (given is None or not given.relay):
             root[2] = root_hints[0]  # where the root was seen beats where its reply was
@@ -178,7 +176,7 @@ async def quote(client: NostrClient, note_id: str, text: str) -> tuple[Event, li
     """Publish a note quoting another: a `nostr:nevent` reference in the text and a `q` tag."""
     client.signer()  # a read-only account gets its answer before any network work
     target = await _find(client, note_id)
-    hints = await client.db.run(lambda c, s: c.seen_on(target.id))
+    hints = await client.db.read_cache(lambda c: c.seen_on(target.id))
     ref = nip19.encode(nip19.Nevent(target.id, tuple(hints[:2]), target.pubkey, target.kind))
     body = text.rstrip() + "\n\nnostr:" + ref
     content, tags = await compose_content(client, body)
@@ -197,7 +195,7 @@ async def repost(client: NostrClient, note_id: str) -> tuple[Event, list[RelayRe
     """Publish a NIP-18 repost (kind 6 with the note's JSON)."""
     client.signer()  # a read-only account gets its answer before any network work
     target = await _find(client, note_id)
-    hints = await client.db.run(lambda c, s: c.seen_on(target.id))
+    hints = await client.db.read_cache(lambda c: c.seen_on(target.id))
     tags = [["e", target.id, hints[0] if hints else ""], ["p", target.pubkey]]
     return await publish(client, 6, target.to_json(), tags)
 
@@ -271,7 +269,7 @@ async def change_follows(
         "removed": sorted(drop),
     }
     result = await publish(client, 3, content, tags, created_at=_after(current, client.clock()))
-    await client.db.run(lambda c, s: s.set_setting(f"last_follow_change:{client.pubkey}", change))
+    await client.db.state(lambda s: s.set_setting(f"last_follow_change:{client.pubkey}", change))
     await client.refresh_user_state()
     client.events.put(Message(f"following {len(client.follows)} people"))
     return result
@@ -282,9 +280,9 @@ async def undo_follow_change(client: NostrClient) -> tuple[Event, list[RelayResu
     from .core import ClientError
 
     key = f"last_follow_change:{client.pubkey}"
-    change = await client.db.run(lambda c, s: s.get_setting(key))
+    change = await client.db.state(lambda s: s.get_setting(key))
     if not change or not (change.get("added") or change.get("removed")):
         raise ClientError("there is no follow change to undo")
     result = await change_follows(client, add=change["removed"], remove=change["added"])
-    await client.db.run(lambda c, s: s.set_setting(key, None))
+    await client.db.state(lambda s: s.set_setting(key, None))
     return result

@@ -90,7 +90,7 @@ class NostrApp(App[int]):
 
     async def on_unmount(self) -> None:
         if self._draft is not None and self._client is not None:
-            await self._client.db.run(self._draft_writer(*self._draft))
+            await self._client.db.state(self._draft_writer(*self._draft))
         if self._client is not None:
             await self._client.close()
         if self.demo_relay is not None:
@@ -137,7 +137,7 @@ class NostrApp(App[int]):
         client = self.client
         follows = sorted(client.follows)
         ctx = client.item_context()
-        authors = await client.db.run(lambda c, s: authors_for(c, follows, ctx))
+        authors = await client.db.read_cache(lambda c: authors_for(c, follows, ctx))
         self.names.update({pk: a.name for pk, a in authors.items()})
 
     def name_for(self, pubkey: str) -> str | None:
@@ -167,8 +167,8 @@ class NostrApp(App[int]):
         self._draft_timer = self.set_timer(DRAFT_DELAY, lambda: self.save_draft_now(key, text))
 
     @staticmethod
-    def _draft_writer(key: str, text: str) -> Callable[[Any, Any], None]:
-        def write(c: Any, s: Any) -> None:
+    def _draft_writer(key: str, text: str) -> Callable[[Any], None]:
+        def write(s: Any) -> None:
             if text.strip():
                 s.save_draft(key, text)
             else:
@@ -183,7 +183,7 @@ class NostrApp(App[int]):
             client, write = self._client, self._draft_writer(key, text)
 
             async def save() -> None:
-                await client.db.run(write)
+                await client.db.state(write)
 
             self.run_worker(save, exit_on_error=False, group="drafts")  # type: ignore[arg-type]
 

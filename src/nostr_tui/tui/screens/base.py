@@ -133,7 +133,7 @@ class NoteScreen(Screen[None]):
         pane.set_read_only(self.nostr.client.read_only)
         pane.set_target(mode, target)
         pane.clear_results()
-        draft = await self.nostr.client.db.run(lambda c, s: s.get_draft(self.draft_key()))
+        draft = await self.nostr.client.db.state(lambda s: s.get_draft(self.draft_key()))
         pane.set_text(draft.text if draft is not None else "")
         pane.display = True
         pane.focus_editor()

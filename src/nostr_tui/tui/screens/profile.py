@@ -78,14 +78,14 @@ class ProfileScreen(NoteScreen):
         """Metadata and notes from the store, then relays."""
         client = self.nostr.client
         card = self.query_one("#profile-card", Static)
-        events = await client.db.run(lambda c, s: c.profiles([self.pubkey]))
+        events = await client.db.read_cache(lambda c: c.profiles([self.pubkey]))
         profile = parse_profile(events[self.pubkey]) if self.pubkey in events else None
         card.update(self._card(profile, None))
         feed = client.feed(self.feed_key)
         self.query_one(NoteList).set_items(await feed.first_page())
         if profile is None:
             await client.fetch([Filter.make(authors=[self.pubkey], kinds=[0])])
-            events = await client.db.run(lambda c, s: c.profiles([self.pubkey]))
+            events = await client.db.read_cache(lambda c: c.profiles([self.pubkey]))
             profile = parse_profile(events[self.pubkey]) if self.pubkey in events else None
         verified = None
         if profile and profile.nip05:

@@ -49,7 +49,7 @@ class SearchScreen(NoteScreen):
         """Query the store's full-text index."""
         client = self.nostr.client
         ctx = client.item_context()
-        items = await client.db.run(lambda c, s: build_items(c, c.search(self.text, kinds=[1], limit=200), ctx))
+        items = await client.db.read_cache(lambda c: build_items(c, c.search(self.text, kinds=[1], limit=200), ctx))
         self.query_one(NoteList).set_items(items)
         self.query_one("#search-title", Static).update(
             Text(f"Search: {single_line(self.text, 60)} · {len(items)} notes in the local store"))
