@@ -7,6 +7,7 @@ cases run and how many were accepted. The same targets run with a short budget i
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 from .common import Figure
@@ -39,6 +40,8 @@ def run(quick: bool) -> list[Figure]:
         detail = f"{result.cases:,} cases, {accepted:,} accepted, {elapsed:.1f} s"
         if missing:
             detail += f"; never reached: {', '.join(missing)}"
+        if not quick:  # a long run takes minutes: show it is alive
+            print(f"   {target.name}: {result.cases:,} cases in {elapsed:.0f} s", file=sys.stderr, flush=True)
         for failure in result.failures:
             print(f"  -- {target.name} failure:\n{failure}", flush=True)
         figures.append(Figure(f"fuzz {target.name}: failing cases found", len(result.failures), 0, False, detail))

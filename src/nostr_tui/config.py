@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,8 +168,8 @@ def parse_config(raw: dict[str, Any], source: Path | None = None) -> Config:
         }
     )
     for k in nd.__dataclass_fields__:
-        if getattr(network, k) <= 0:
-            raise ConfigError(f"{where}: [network] {k} must be positive")
+        if not 0 < getattr(network, k) < math.inf:  # also refuses nan
+            raise ConfigError(f"{where}: [network] {k} must be positive (and finite)")
 
     store_raw = _section(raw, "store", where)
     _check_known(store_raw, {"max_cache_mb"}, f"{where}: [store]")
@@ -186,12 +187,16 @@ def parse_config(raw: dict[str, Any], source: Path | None = None) -> Config:
     keymap_raw = _section(raw, "keymap", where)
     for k, v in keymap_raw.items():
         if not isinstance(v, str):
-            raise ConfigError(f"{where}: [keymap] {k} must be a string such as \"ctrl+r\"")
+            name = k if k.isprintable() else repr(k)  # no line breaks or escapes in a one-line error
+            raise ConfigError(f"{where}: [keymap] {name} must be a string such as \"ctrl+r\"")
 
     data_dir_raw = raw.get("data_dir")
     if data_dir_raw is not None and not isinstance(data_dir_raw, str):
         raise ConfigError(f"{where}: data_dir must be a path string")
-    data_dir = Path(data_dir_raw).expanduser() if data_dir_raw else None
+    try:
+        data_dir = Path(data_dir_raw).expanduser() if data_dir_raw else None
+    except (RuntimeError, ValueError):  # "~nosuchuser", or a NUL byte in the user name
+        raise ConfigError(f"{where}: data_dir {data_dir_raw!r}: cannot find that home directory") from None
     return Config(relays, network, store, keys, dict(keymap_raw), data_dir, source)
 
 
@@ -213,4 +218,6 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{target}: config is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{target}: not valid TOML ({exc})") from None
+    except (ValueError, RecursionError):  # tomllib lets these out for huge integers and deep nesting
+        raise ConfigError(f"{target}: not valid TOML (a number too long or nesting too deep)") from None
     return parse_config(raw, target)

@@ -90,6 +90,8 @@ def symmetric_key(password: str, salt: bytes, log_n: int) -> bytes:
         raise Nip49Error("log-n", f"log_n must be between {MIN_LOG_N} and {MAX_LOG_N}, got {log_n}")
     try:
         return _scrypt(normalize_password(password), salt, log_n)
+    except UnicodeEncodeError:  # a lone surrogate: no passphrase was ever encrypted with it
+        raise Nip49Error("wrong-passphrase", "the passphrase is not valid Unicode text") from None
     except (MemoryError, ValueError):
         raise Nip49Error("log-n", f"not enough memory for scrypt with log_n {log_n}") from None
 
