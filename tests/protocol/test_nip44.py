@@ -13,7 +13,7 @@ import pytest
 from nostr_tui.protocol import nip44
 from nostr_tui.protocol.keys import InvalidKeyError, SecretKey
 
-V2: dict[str, Any] = json.loads(Path("/work/shared/vectors/nip44.vectors.json").read_text("utf-8"))["v2"]
+V2: dict[str, Any] = json.loads((Path(__file__).parent / "vectors" / "nip44.vectors.json").read_text("utf-8"))["v2"]
 VALID, INVALID = V2["valid"], V2["invalid"]
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from nostr_tui.protocol import nip49
 from nostr_tui.protocol.keys import SecretKey
 
-VECTORS = Path("/work/shared/vectors")
+VECTORS = Path(__file__).parent / "vectors"
 SPEC: dict[str, Any] = json.loads((VECTORS / "nip49.spec.json").read_text("utf-8"))
 TOOLS: list[list[Any]] = json.loads((VECTORS / "nip49.nostr-tools.vectors.json").read_text("utf-8"))
 SECRET = SecretKey.from_hex("3501454135014541350145413501453fefb02227e449e57cf4d3a3ce05378683")
