@@ -182,3 +182,26 @@ async def test_home_feed_reads_follows_from_their_own_write_relays(relays, down_
     fresh = await wait_for_event(client, FeedNew, lambda f: f.feed == "home")
     assert _contents(fresh.items) == ["carol writes only elsewhere"]
     assert elsewhere not in client.pool.read_urls() and elsewhere not in client.pool.write_urls()
+
+
+async def test_mentions_show_reactions_to_my_notes_with_who_reacted(relays, down_url, client_factory) -> None:
+    now = int(time.time())
+    mine = sign_event(ME, 1, "my own note", [], now - 400)
+    events = [
+        sign_event(ME, 10000, "", [["p", MALLORY.public_key]], now - 500),
+        mine,
+        sign_event(ALICE, 7, "+", [["e", mine.id], ["p", ME.public_key], ["k", "1"]], now - 300),
+        sign_event(BOB, 7, "🤙", [["e", mine.id], ["p", ME.public_key]], now - 200),
+        sign_event(MALLORY, 7, "-", [["e", mine.id], ["p", ME.public_key]], now - 100),  # muted
+    ]
+    a = await relays.start(events)
+    client = await client_factory([a, down_url], secret=ME)
+    await client.wait_user_lists()
+    await client.fetch([f.with_limit(100) for f in feed_filters(FeedSpec.parse("mentions"), ME.public_key, [])])
+    await client.fetch([f.with_limit(100) for f in feed_filters(FeedSpec.parse("home"), ME.public_key, [])])
+    items = await client.feed("mentions").first_page()
+    assert [(i.reacted_by.pubkey if i.reacted_by else None, i.reaction, i.event.id) for i in items] == [
+        (BOB.public_key, "🤙", mine.id),
+        (ALICE.public_key, "+", mine.id),
+    ]
+    assert len({i.key for i in items}) == 2  # one row per reaction, not per note

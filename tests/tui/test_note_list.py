@@ -174,6 +174,18 @@ async def test_note_shows_reply_repost_quote_time_and_verified_mark() -> None:
         assert lines[6] == "💬 2  ♥ 5  ↻ 1"
 
 
+async def test_a_reaction_names_who_reacted_and_how() -> None:
+    like = note("me", "my note", 600, reacted_by=author("alice"), reaction="+", reaction_id="c" * 64)
+    odd = note("me", "my note", 600, reacted_by=author("bob"), reaction="\x1b[31m🤙", reaction_id="d" * 64)
+    app = FeedApp([like, odd])
+    async with app.run_test(size=SIZE):
+        lines = [line.strip("▌ ") for line in screen_lines(app.feed)]
+        assert lines[0] == "alice reacted ♥ to"
+        assert lines[1] == "me · 10m"
+        assert "bob reacted 🤙 to" in lines  # the escape sequence is gone, not shown or obeyed
+        assert not any("\x1b" in line for line in lines)
+
+
 async def test_ascii_mode_avoids_symbols() -> None:
     app = FeedApp([note("alice", "hi", 60, counts=NoteCounts(1, 2, 3))], ascii=True)
     async with app.run_test(size=SIZE):

@@ -456,5 +456,7 @@ def _authors_in(items: Iterable[NoteItem]) -> Iterable[Author]:
         yield item.author
         if item.reposted_by is not None:
             yield item.reposted_by
+        if item.reacted_by is not None:
+            yield item.reacted_by
         for q in item.quoted:
             yield q.author

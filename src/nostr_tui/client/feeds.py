@@ -12,7 +12,7 @@ from ..protocol.event import Event
 from ..protocol.filters import Filter
 from ..relay.subscription import Received, Subscription
 from ..store.cache import EventCache
-from .items import NOTE_KINDS, build_items
+from .items import NOTE_KINDS, NOTIFICATION_KINDS, build_items
 from .models import NoteItem
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def _page(cache: EventCache, spec: FeedSpec, filters: list[Filter], me: str | No
         kinds = f.kinds or frozenset()
         if spec.kind == "profile" and 0 in kinds:
             continue
-        shown_kinds = frozenset(NOTE_KINDS) if spec.kind == "mentions" else f.kinds
+        shown_kinds = frozenset(NOTIFICATION_KINDS) if spec.kind == "mentions" else f.kinds
         out += cache.query(Filter(f.ids, f.authors, shown_kinds, f.tags, None, until, limit + 1))
     out.sort(key=lambda e: (-e.created_at, e.id))
     if before is not None:
@@ -166,7 +166,8 @@ class Feed:
 
     async def _take(self, received: list[Received]) -> None:
         await self.client.store_received(received)
-        fresh = [r.event for r in received if r.event.kind in NOTE_KINDS and r.event.id not in self._shown]
+        kinds = NOTIFICATION_KINDS if self.spec.kind == "mentions" else NOTE_KINDS
+        fresh = [r.event for r in received if r.event.kind in kinds and r.event.id not in self._shown]
         if fresh:
             self._shown.update(e.id for e in fresh)
             await self._emit(fresh)

@@ -15,6 +15,7 @@ from .moderation import MuteList, content_warning
 from .profiles import Profile, display_name, parse_profile
 
 NOTE_KINDS = (1, 6)
+NOTIFICATION_KINDS = (1, 6, 7)
 
 
 @dataclass
@@ -40,6 +41,13 @@ def reposted_note(repost: Event, cache: EventCache) -> Event | None:
         if found is not None and found.kind == 1:
             return found
     return None
+
+
+def reacted_note(reaction: Event, cache: EventCache) -> Event | None:
+    """The note a kind 7 reaction is about (its last `e` tag, per NIP-25), if cached."""
+    ids = reaction.tag_values("e")
+    found = cache.get(ids[-1]) if ids else None
+    return found if found is not None and found.kind == 1 else None
 
 
 def quoted_ids(event: Event) -> list[str]:
@@ -77,6 +85,10 @@ def build_items(
             inner = reposted_note(ev, cache)
             if inner is not None and not ctx.mutes.hides(inner) and not ctx.mutes.hides(ev):
                 shown.append((inner, ev))
+        elif ev.kind == 7:
+            target = reacted_note(ev, cache)
+            if target is not None and not ctx.mutes.hides(target) and not ctx.mutes.hides(ev):
+                shown.append((target, ev))
         elif ev.kind == 1 and not ctx.mutes.hides(ev):
             shown.append((ev, None))
     parents = {note.id: parent_author(note, cache) for note, _ in shown}
@@ -105,8 +117,11 @@ def build_items(
             author=authors[note.pubkey],
             counts=NoteCounts(c.replies, c.reactions, c.reposts) if c else NoteCounts(),
             reply_to=authors.get(parent) if parent else None,
-            reposted_by=authors[rp.pubkey] if rp is not None else None,
-            repost_id=rp.id if rp is not None else None,
+            reposted_by=authors[rp.pubkey] if rp is not None and rp.kind == 6 else None,
+            repost_id=rp.id if rp is not None and rp.kind == 6 else None,
+            reacted_by=authors[rp.pubkey] if rp is not None and rp.kind == 7 else None,
+            reaction=rp.content[:32] if rp is not None and rp.kind == 7 else "",
+            reaction_id=rp.id if rp is not None and rp.kind == 7 else None,
             content_warning=content_warning(note),
             quoted=() if nested else tuple(item(q, None, True) for q in quotes.get(note.id, ())),
         )

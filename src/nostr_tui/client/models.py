@@ -31,7 +31,8 @@ class Author:
 class NoteItem:
     """One note as a feed or thread shows it.
 
-    `event` is the note itself (for a repost: the reposted note); `reposted_by` names who reposted it;
+    `event` is the note itself (for a repost or a reaction: the note concerned); `reposted_by` names who
+    reposted it, `reacted_by` who reacted to it and `reaction` how (NIP-25 content);
     `reply_to` is the author of the note it replies to ("Replying to @name"); `quoted` is a note it quotes,
     when known; `content_warning` is set (possibly to "") when the note carries a NIP-36 warning.
     """
@@ -42,13 +43,16 @@ class NoteItem:
     reply_to: Author | None = None
     reposted_by: Author | None = None
     repost_id: str | None = None
+    reacted_by: Author | None = None
+    reaction: str = ""
+    reaction_id: str | None = None
     content_warning: str | None = None
     quoted: tuple[NoteItem, ...] = ()
 
     @property
     def key(self) -> str:
-        """A stable key for the row: the repost's id for reposts, else the note's id."""
-        return self.repost_id or self.event.id
+        """A stable key for the row: the repost's or reaction's id for those, else the note's id."""
+        return self.repost_id or self.reaction_id or self.event.id
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,14 +39,16 @@ def refresh_author(lst: NoteList | ThreadView, author: Author) -> None:
         if item is None:
             continue
         hit = item.author.pubkey == pk
-        reply_to, reposted_by = item.reply_to, item.reposted_by
+        reply_to, reposted_by, reacted_by = item.reply_to, item.reposted_by, item.reacted_by
         if reply_to is not None and reply_to.pubkey == pk:
             reply_to, hit = author, True
         if reposted_by is not None and reposted_by.pubkey == pk:
             reposted_by, hit = author, True
+        if reacted_by is not None and reacted_by.pubkey == pk:
+            reacted_by, hit = author, True
         if hit:
             lst.update_item(replace(item, author=author if item.author.pubkey == pk else item.author,
-                                    reply_to=reply_to, reposted_by=reposted_by))
+                                    reply_to=reply_to, reposted_by=reposted_by, reacted_by=reacted_by))
 
 
 def _item_at(lst: NoteList | ThreadView, index: int) -> NoteItem | None:

@@ -100,6 +100,15 @@ def _shorten(bech32: str) -> str:
     return f"{bech32[:10]}{ELLIPSIS}{bech32[-4:]}" if len(bech32) > 16 else bech32
 
 
+def reaction_label(content: str, ascii_only: bool = False) -> str:
+    """How a NIP-25 reaction reads: "+" (or empty) is a like, "-" a dislike, anything else as sent."""
+    if content in ("", "+"):
+        return "+" if ascii_only else "♥"
+    if content == "-":
+        return "-" if ascii_only else "👎"
+    return single_line(content, 8)
+
+
 def reference_label(text: str, entity: Any, names: NameLookup | None) -> str:
     """How a `nostr:` reference reads: `@name` for a profile, a shortened bech32 for the rest."""
     pubkey = getattr(entity, "pubkey", None)
@@ -207,6 +216,13 @@ def note_strips(
         line = Text("rp " if ctx.ascii else "↻ ", style=styles.meta, end="")
         line.append_text(who)
         line.append(" reposted", style=styles.meta)
+        parts.append(line)
+    if item.reacted_by is not None:
+        who = author_text(item.reacted_by, ctx, styles)
+        who.stylize(styles.meta)
+        line = Text("", style=styles.meta, end="")
+        line.append_text(who)
+        line.append(f" reacted {reaction_label(item.reaction, ctx.ascii)} to", style=styles.meta)
         parts.append(line)
     parts.append(_head(item, ctx, styles))
     if item.reply_to is not None:
