@@ -96,6 +96,8 @@ async def test_profile_follow_help_relays_and_keys_screens() -> None:
         url = app.client.pool.write_urls()[0]
         row = table.get_row(url)
         assert "connected" in str(row[1]) and row[2] == "rw" and int(row[3]) > 0
+        detail = text_of(app.screen.query_one("#relay-detail", Static))
+        assert url in detail and "NIP-11: no information document" in detail  # LocalRelay serves none
         await pilot.press("w")  # toggle write off
         await wait_for(pilot, lambda: url not in app.client.pool.write_urls())
         await pilot.press("w")

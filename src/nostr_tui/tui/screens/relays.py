@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -67,7 +66,7 @@ class RelaysScreen(Screen[None]):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
-        now = time.time()
+        now = self.nostr.clock()
         for st in self.nostr.client.pool.status():
             state = Text(st.state.value, style=STATE_STYLE.get(st.state, ""))
             if st.state is RelayState.WAITING and st.next_retry_at:
@@ -82,6 +81,44 @@ class RelaysScreen(Screen[None]):
             )
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        """What is known of the selected relay: its last error, dropped frames by reason, NIP-11 info."""
+        url = self._selected_url()
+        st = next((s for s in self.nostr.client.pool.status() if s.url == url), None)
+        detail = self.query_one("#relay-detail", Static)
+        if st is None:
+            detail.update("")
+            return
+        t = Text()
+        t.append(single_line(st.url, 80), style="bold")
+        if st.reason:
+            t.append(f"\nlast error: {single_line(st.reason, 100)}", style="red")
+        if st.stats.invalid:
+            dropped = ", ".join(f"{single_line(r, 40)} ×{n}" for r, n in st.stats.invalid.most_common(5))
+            t.append(f"\ndropped: {dropped}")
+        info = st.info
+        if info is None:
+            t.append("\nNIP-11: no information document (yet)", style="dim")
+        else:
+            if info.name or info.description:
+                t.append(f"\n{single_line(info.name or '', 40)}: {single_line(info.description or '', 100)}")
+            if info.software:
+                t.append(f"\nsoftware: {single_line(info.software, 60)} {single_line(info.version or '', 20)}")
+            if info.supported_nips:
+                t.append("\nNIPs: " + ", ".join(str(n) for n in info.supported_nips[:40]))
+            lim = info.limitation
+            flags = [name for name, on in (("login required", lim.auth_required),
+                                           ("payment required", lim.payment_required),
+                                           ("restricted writes", lim.restricted_writes)) if on]
+            if flags:
+                t.append("\n" + ", ".join(flags), style="yellow")
+        detail.update(t)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Follow the cursor."""
+        self.show_detail()
 
     def client_event(self, event: ClientEvent) -> None:
         """Any relay change redraws the table."""
