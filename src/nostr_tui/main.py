@@ -10,7 +10,7 @@ from . import cli
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments; run a subcommand, or the TUI (with `--demo`, against a local seeded relay)."""
-    parser = cli.build_parser()
+    parser = cli.build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is not None:
         return cli.run(args)

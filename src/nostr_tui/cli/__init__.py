@@ -14,10 +14,34 @@ from .common import PROG, CliError, fail
 # Each module has `register(subparsers)` adding its commands with `set_defaults(func=...)`;
 # func(args) returns the exit status.
 _COMMAND_MODULES = ("protocol_cmds", "net_cmds", "cache_cmds", "keys_cmds", "client_cmds")
+# Which module defines each command, so running one command imports only what it needs.
+_MODULE_OF = {
+    **dict.fromkeys(("decode", "encode", "verify", "event"), "protocol_cmds"),
+    **dict.fromkeys(("req", "publish"), "net_cmds"),
+    "cache": "cache_cmds",
+    "keys": "keys_cmds",
+    **dict.fromkeys(("post", "reply", "react", "repost", "follow", "unfollow", "thread", "feed"), "client_cmds"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand named in `argv` (skipping the global options), or None."""
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--config":
+            i += 2
+            continue
+        if arg.startswith("-"):
+            i += 1
+            continue
+        return arg
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser: for a known command in `argv`, only that command's module is loaded."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="A terminal Nostr client. Without a command it opens the terminal interface.",
@@ -30,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run against a local relay seeded with the demo thread, in a temporary profile (no internet)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMAND_MODULES:
+    wanted = _MODULE_OF.get(_command_in(sys.argv[1:] if argv is None else argv) or "")
+    for name in (wanted,) if wanted else _COMMAND_MODULES:
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
@@ -56,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for subcommands only (the terminal interface lives in nostr_tui.main)."""
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)

@@ -178,7 +178,6 @@ def _guarded(func: Any) -> Any:
 
 def register(sub: Any) -> None:
     """Add `keys` with generate, import, list, use, export, passwd and remove."""
-    protocol_cmds.active_account_signer = active_account_signer
     keys = sub.add_parser(
         "keys",
         help="accounts and encrypted keys (NIP-49)",

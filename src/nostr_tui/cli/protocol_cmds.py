@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from ..protocol import nip19
@@ -113,19 +112,14 @@ def secret_from_env() -> SecretKey | None:
         raise CliError(f"{SECRET_ENV} is not a valid nsec or hex secret key: {reason}") from None
 
 
-# Set by the key store's commands so `event` can sign with the active account; kept as a hook so this
-# module does not depend on the key store.
-active_account_signer: Callable[[argparse.Namespace], SecretKey] | None = None
-
-
 def signing_key(args: argparse.Namespace) -> SecretKey:
     """NOSTR_SECRET_KEY if set, else the active account's key (asking for its passphrase)."""
     secret = secret_from_env()
     if secret is not None:
         return secret
-    if active_account_signer is not None:
-        return active_account_signer(args)
-    raise CliError(f"no secret key: set {SECRET_ENV} (nsec or hex) or add an account with `nostr-tui keys`")
+    from .keys_cmds import active_account_signer  # the key store loads only when it is needed
+
+    return active_account_signer(args)
 
 
 def parse_tag(text: str) -> list[str]:
