@@ -326,3 +326,14 @@ async def test_scroll_bar_and_wheel_move_the_view_by_items_and_lines() -> None:
         nl.post_message(events.MouseScrollDown(nl, 5, 5, 0, 1, 0, False, False, False))
         await pilot.pause()
         assert "note number 251" in screen_lines(nl)[2]  # three lines further down
+
+
+async def test_keys_on_an_empty_list_do_nothing_rather_than_crash() -> None:
+    app = FeedApp([])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "k", "pagedown", "pageup", "G", "g", "enter", "down", "up")
+        await pilot.pause()
+        assert app.feed.item_count() == 0 and app.feed.selected_item is None
+        app.feed.set_items([note("alice", "now there is one", 60)])
+        await pilot.press("j", "k")
+        assert app.feed.selected_item is not None

@@ -188,8 +188,8 @@ class VirtualList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _extent(self, index: int) -> tuple[int, int] | None:
         """Rows (first, past-last) of item `index` from the top of the view; None when it starts
-        above the anchor item or below the view."""
-        if index < self._top:
+        above the anchor item or below the view (or when there is no such item)."""
+        if index < self._top or index >= self.item_count():
             return None
         height = self.body_height
         used = -self._top_offset
