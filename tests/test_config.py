@@ -76,3 +76,17 @@ def test_trailing_slash_is_the_same_relay() -> None:
     cfg = parse_config({"relays": [{"url": "wss://relay.example.com/", "auth": True}]})
     assert cfg.relays[0].url == "wss://relay.example.com"
     assert cfg.auth_allowed("wss://relay.example.com")
+
+
+def test_first_run_writes_the_commented_default_config_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nostr_tui.config import default_config_text, write_default_config
+
+    assert default_config_text() == (ROOT / "config.example.toml").read_text()  # one text, two places
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    written = write_default_config()
+    assert written == tmp_path / "nostr-tui" / "config.toml"
+    cfg = load_config()
+    assert cfg.read_relays() == Config().read_relays() and cfg.source == written
+    written.write_text('[[relays]]\nurl = "ws://127.0.0.1:1"\n')
+    assert write_default_config() is None  # never overwrites the person's config
+    assert load_config().read_relays() == ["ws://127.0.0.1:1"]

@@ -200,6 +200,30 @@ def parse_config(raw: dict[str, Any], source: Path | None = None) -> Config:
     return Config(relays, network, store, keys, dict(keymap_raw), data_dir, source)
 
 
+def default_config_text() -> str:
+    """The commented config written on first run (the same text as config.example.toml)."""
+    from importlib.resources import files
+
+    return files("nostr_tui").joinpath("default_config.toml").read_text(encoding="utf-8")
+
+
+def write_default_config(path: Path | None = None) -> Path | None:
+    """On first run, write the commented default config (public relays) where it is looked for.
+
+    Returns the path written, or None when a config already exists or it cannot be written.
+    """
+    target = path if path is not None else paths.default_config_file()
+    if target.exists():
+        return None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8") as f:
+            f.write(default_config_text())
+    except OSError:
+        return None
+    return target
+
+
 def load_config(path: Path | None = None) -> Config:
     """Read the config file (`path`, else the platformdirs one). A missing default file gives defaults."""
     explicit = path is not None

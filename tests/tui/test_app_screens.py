@@ -142,3 +142,27 @@ async def test_a_finished_nip05_check_marks_the_author_everywhere_in_the_feed() 
         theirs = [i for i in range(home.item_count()) if home.item(i).author.pubkey == first.author.pubkey]
         await wait_for(pilot, lambda: all(home.item(i).author.nip05_verified for i in theirs))
         assert len(theirs) >= 1
+
+
+async def test_first_run_welcome_offers_keys_and_logs_in_read_only(tmp_path: Any) -> None:
+    from nostr_tui.tui.screens.modals import InputModal
+    from nostr_tui.tui.screens.welcome import WelcomeScreen
+
+    app = NostrApp(Config(relays=(), data_dir=tmp_path), data_dir=tmp_path)
+    app.config_written = tmp_path / "config.toml"
+    async with app.run_test(size=(120, 45)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+        text = " ".join(text_of(s) for s in app.screen.query(Static))
+        assert "generate a new key" in text and "import a key" in text and "read only" in text
+        assert str(tmp_path / "config.toml") in text
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
+        npub = nip19.npub_encode(SecretKey.generate().public_key)
+        await pilot.press(*npub)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and app.client.account_name is not None)
+        assert app.client.read_only
+        await pilot.press("c")
+        pane = app.screen.query_one(Compose)
+        await wait_for(pilot, lambda: pane.display)
+        assert "Log in with a key" in text_of(pane.query_one("#compose-readonly", Static))

@@ -18,8 +18,10 @@ from textual.timer import Timer
 from ..client.core import ClientError, NostrClient
 from ..client.events import ClientEvent, Message, OutboxChanged, RelayStatusChanged
 from ..client.models import Author
-from ..config import Config, ConfigError, load_config
+from ..config import Config, ConfigError, load_config, write_default_config
+from ..keystore.errors import KeystoreError
 from ..keystore.passphrase import AskPassphrase
+from ..store.errors import StoreError
 from .commands import NostrCommands
 from .messages import ClientNotice
 from .widgets.status_bar import StatusBar
@@ -51,13 +53,26 @@ class NostrApp(App[int]):
         self._client = client
         self._ask = ask_passphrase
         self.demo_relay: Any = None
+        self.config_written: Path | None = None  # set when this run wrote the first config
         self.names: dict[str, str] = {}  # pubkey -> display name (follows and authors seen)
         self._draft_timer: Timer | None = None
         self._draft: tuple[str, str] | None = None
         self.relays_connected = 0
         self.relays_total = len(config.relays)
         self.unsent = 0
+        self.startup_error: str | None = None  # one line for the terminal when the app could not start
         self.set_keymap(config.keymap)
+
+    def _fatal_error(self) -> None:
+        """Exit after an unhandled exception with a traceback that shows no local variables: a frame may hold
+        a passphrase or a key, and the report is printed on the terminal."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        report = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
+        self._close_messages_no_wait()
 
     @property
     def client(self) -> NostrClient:
@@ -76,7 +91,12 @@ class NostrApp(App[int]):
             if self._client is None:
                 self._client = NostrClient(self.config, data_dir=self.data_dir, clock=self.clock,
                                            ask_passphrase=self._ask or self.modal_passphrase)
-            await self.client.start()
+            try:
+                await self.client.start()
+            except (ClientError, StoreError, KeystoreError) as exc:  # e.g. a full or read-only disk
+                self.startup_error = str(exc)
+                self.exit(return_code=1)
+                return
         self.relays_total = len(self.client.pool.urls)
         self.pump()
         await self.refresh_names()
@@ -272,18 +292,24 @@ def run_app(args: argparse.Namespace) -> int:
     """Run the terminal interface (with `--demo`, against a seeded local relay in a temporary profile)."""
     from ..cli.common import fail
 
+    written = None
     if args.demo:
         config = Config(relays=())
     else:
+        if args.config is None:
+            written = write_default_config()  # first run: public relays, every setting commented
         try:
             config = load_config(args.config)
         except ConfigError as exc:
             return fail(str(exc))
     app = NostrApp(config, demo=args.demo)
+    app.config_written = written
     try:
         app.run()
     except ClientError as exc:
         return fail(str(exc))
+    if app.startup_error is not None:
+        return fail(app.startup_error)
     return app.return_code or 0
 
 

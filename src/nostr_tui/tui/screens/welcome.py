@@ -49,6 +49,11 @@ class WelcomeScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Static(Text(WELCOME))
+            written = self.nostr.config_written
+            relays = ", ".join(r.url for r in self.nostr.config.relays[:3])
+            if written is not None:
+                yield Static(Text(f"\nA config was written to {written} with public relays ({relays}); "
+                                  "edit it any time.", style="dim"))
             yield Static("", id="welcome-status")
 
     def action_close(self) -> None:
