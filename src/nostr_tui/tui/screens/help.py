@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -14,19 +15,20 @@ from textual.widgets import Static
 
 def bindings_table(screen: Screen[object]) -> Table:
     """Key, what it does, and the binding id, for every active binding of `screen`."""
-    table = Table(title="Keys (remap any of them in config.toml's [keymap] by id)", expand=True)
+    table = Table(title=Text("Keys (remap any of them in config.toml's [keymap] by id)"), expand=True)
     table.add_column("key", style="bold")
     table.add_column("does")
     table.add_column("id", style="dim")
-    seen: set[str] = set()
+    rows: dict[str, tuple[list[str], str, str]] = {}
     for key, active in screen.active_bindings.items():
         b = active.binding
-        name = b.id or b.action
-        if name in seen:
-            continue
-        seen.add(name)
-        keys = ", ".join(screen.app.get_key_display(Binding(k, b.action)) for k in b.key.split(","))
-        table.add_row(keys or key, b.description or b.action, b.id or "")
+        name = b.id or f"{b.action}:{b.description}"
+        keys, _, _ = rows.setdefault(name, ([], b.description or b.action, b.id or ""))
+        shown = screen.app.get_key_display(Binding(key, b.action))
+        if shown not in keys:
+            keys.append(shown)
+    for keys, does, binding_id in rows.values():
+        table.add_row(Text(", ".join(keys)), Text(does), Text(binding_id))
     return table
 
 
