@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from nostr_tui.keystore import KeyStore, WrongPassphraseError
+from nostr_tui.keystore import KeyStore, KeystoreError, WrongPassphraseError
 from nostr_tui.keystore.files import atomic_write, loose_permissions
 
 from ._support import PW, TEST_LOG_N, answers
@@ -97,7 +97,7 @@ def test_failed_replace_leaves_the_old_file_and_no_temp(tmp_path: Path) -> None:
     account = good.generate("a", PW)
     before = good.path.read_bytes()
     failing = KeyStore(tmp_path / "keys", log_n=TEST_LOG_N, replace=broken_replace)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(KeystoreError, match="No space"):
         failing.change_passphrase("a", PW, answers("new pass"))
     assert good.path.read_bytes() == before
     assert sorted(p.name for p in good.directory.iterdir()) == [".lock", "accounts.json"]

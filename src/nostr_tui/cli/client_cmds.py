@@ -19,11 +19,12 @@ from ..client.core import ClientError, NostrClient
 from ..client.models import Author, NoteItem, ThreadRow
 from ..keystore.errors import KeystoreError
 from ..keystore.passphrase import passphrase_source
+from ..keystore.store import open_keystore
 from ..protocol import nip19
 from ..protocol.event import Event
 from ..relay.notifications import PublishStatus, RelayResult
 from ..store.errors import StoreError
-from .common import CliError, config_from_args, print_json
+from .common import CliError, config_from_args, print_json, warn
 
 T = TypeVar("T")
 FEEDS = ("home", "mentions", "global")
@@ -35,7 +36,7 @@ def _run_client(args: argparse.Namespace, work: Callable[[NostrClient], Awaitabl
     ask = passphrase_source(config.keys, os.environ)
 
     async def main() -> T:
-        client = NostrClient(config, ask_passphrase=ask)
+        client = NostrClient(config, ask_passphrase=ask, keystore=open_keystore(config, warn=warn))
         try:
             await client.start()
             return await work(client)

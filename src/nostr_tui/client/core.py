@@ -78,8 +78,10 @@ class NostrClient:
         self.config = config
         base = data_dir or config.resolved_data_dir()
         self.db = Store(cache_file(base), state_file(base), clock=clock)
-        self.keystore = keystore or KeyStore(keys_dir(base), log_n=config.keys.log_n)
         self.events = EventQueue()
+        # Its warnings (key files readable by others) reach the person as notifications.
+        self.keystore = keystore or KeyStore(keys_dir(base), log_n=config.keys.log_n,
+                                             warn=lambda text: self.events.put(Message(text, "warning")))
         self.clock = clock
         self.ask_passphrase = ask_passphrase
         self.nip05 = nip05 or Nip05Checker(timeout=config.network.nip11_timeout)

@@ -127,12 +127,17 @@ class KeyStore:
 
     @contextlib.contextmanager
     def _editing(self) -> Iterator[AccountsFile]:
-        ensure_private_dir(self.directory)
-        with locked(self.directory):
-            remove_stale_temp_files(self.directory)
-            doc = self._load()
-            yield doc
-            self._save(doc)
+        try:
+            ensure_private_dir(self.directory)
+            with locked(self.directory):
+                remove_stale_temp_files(self.directory)
+                doc = self._load()
+                yield doc
+                self._save(doc)
+        except OSError as exc:  # disk full, read-only: the old file is still in place (atomic replace)
+            raise KeystoreError(
+                f"{self.path} cannot be written ({exc.strerror or exc}); nothing was changed"
+            ) from None
 
     def _add(self, account: Account) -> Account:
         with self._editing() as doc:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..protocol.event import Event, is_ephemeral
 from .db import Database, SchemaTooNewError, connect, migrate, move_aside
-from .errors import CacheCorruptError, StoreError, describe, is_corruption
+from .errors import CacheCorruptError, StoreError, StoreUnwritableError, describe, is_corruption, unwritable_reason
 from .reads import CacheReads, row_event
 from .rules import expiration_of, newer, parse_address, ref_rows, slot_of, tag_rows
 from .schema import CACHE_MIGRATIONS
@@ -125,12 +125,18 @@ class EventCache(CacheReads):
             text = str(exc).lower()
             if "locked" in text or "busy" in text:
                 raise StoreError(f"event cache {path} is busy (is another nostr-tui writing it?)") from None
+            why = unwritable_reason(exc)
+            if why is not None:  # a full or read-only disk is not damage: never move the cache aside for it
+                raise StoreUnwritableError("event cache", path, why) from None
             if is_corruption(exc) or isinstance(exc, sqlite3.OperationalError):
                 raise CacheCorruptError(path, describe(exc)) from None
             raise StoreError(f"event cache {path}: {describe(exc)}") from None
         except OSError as exc:
             if db is not None:
                 db.close()
+            why = unwritable_reason(exc)
+            if why is not None:
+                raise StoreUnwritableError("event cache", path, why) from None
             raise StoreError(f"event cache {path}: {describe(exc)}") from None
 
     @classmethod

@@ -8,6 +8,16 @@ from pathlib import Path
 # SQLite primary result codes that mean "the file is damaged or is not a database".
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
+# ... and the codes that mean "it cannot be written here" (disk full, read-only, no permission), not damage.
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 3, 8, 10, 13, 14
+_UNWRITABLE = {
+    _SQLITE_FULL: "the disk is full",
+    _SQLITE_READONLY: "it is read-only",
+    _SQLITE_PERM: "permission denied",
+    _SQLITE_CANTOPEN: "it cannot be opened (read-only or missing directory?)",
+    _SQLITE_IOERR: "the disk refused a write (full or read-only?)",
+}
+_UNWRITABLE_ERRNO = {28: "the disk is full", 30: "it is read-only", 13: "permission denied", 1: "permission denied"}
 
 
 class StoreError(Exception):
@@ -39,6 +49,31 @@ class StateCorruptError(StoreError):
         )
         self.path = path
         self.detail = detail
+
+
+class StoreUnwritableError(StoreError):
+    """A file of the store cannot be written (disk full, read-only, no permission). Nothing in it was changed."""
+
+    def __init__(self, what: str, path: Path, why: str) -> None:
+        super().__init__(f"{what} {path} cannot be written: {why}; nothing was lost, "
+                         "free some space or make it writable and try again")
+        self.path = path
+        self.why = why
+
+
+def unwritable_reason(exc: BaseException) -> str | None:
+    """Why a sqlite3 or OS error means the file cannot be written (disk full, read-only...), else None."""
+    if isinstance(exc, OSError):
+        return _UNWRITABLE_ERRNO.get(exc.errno or 0)
+    if not isinstance(exc, sqlite3.Error) or is_corruption(exc):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and (code & 0xFF) in _UNWRITABLE:
+        return _UNWRITABLE[code & 0xFF]
+    text = str(exc).lower()
+    if "disk is full" in text or "readonly" in text or "disk i/o error" in text:
+        return "the disk refused a write (full or read-only?)"
+    return None
 
 
 def is_corruption(exc: BaseException) -> bool:

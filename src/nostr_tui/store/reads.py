@@ -12,7 +12,7 @@ from pathlib import Path
 from ..protocol.event import Event
 from ..protocol.filters import Filter
 from .db import Database, file_bytes, schema_version
-from .errors import CacheCorruptError, describe, is_corruption
+from .errors import CacheCorruptError, StoreUnwritableError, describe, is_corruption, unwritable_reason
 from .rules import Relation
 from .sqlfilter import EVENT_COLUMNS, NEWEST_FIRST, filter_sql
 
@@ -153,6 +153,9 @@ class CacheReads:
         except sqlite3.DatabaseError as exc:
             if is_corruption(exc):
                 raise CacheCorruptError(self.path, describe(exc)) from None
+            why = unwritable_reason(exc)
+            if why is not None:
+                raise StoreUnwritableError("event cache", self.path, why) from None
             raise
 
     def _events(self, stmt: tuple[str, object]) -> list[Event]:

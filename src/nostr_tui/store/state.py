@@ -17,7 +17,7 @@ from typing import Any
 
 from ..protocol.event import Event, parse_event_json
 from .db import Database, connect, migrate
-from .errors import StateCorruptError, StoreError, describe, is_corruption
+from .errors import StateCorruptError, StoreError, StoreUnwritableError, describe, is_corruption, unwritable_reason
 from .schema import STATE_MIGRATIONS
 
 Clock = Callable[[], float]
@@ -81,10 +81,16 @@ class StateStore:
                 db.close()
             if "locked" in str(exc).lower() or "busy" in str(exc).lower():
                 raise StoreError(f"state file {path} is busy (is another nostr-tui writing it?)") from None
+            why = unwritable_reason(exc)
+            if why is not None:
+                raise StoreUnwritableError("state file", path, why) from None
             raise StateCorruptError(path, describe(exc)) from None
         except OSError as exc:
             if db is not None:
                 db.close()
+            why = unwritable_reason(exc)
+            if why is not None:
+                raise StoreUnwritableError("state file", path, why) from None
             raise StoreError(f"state file {path}: {describe(exc)}") from None
 
     def close(self) -> None:
@@ -103,6 +109,9 @@ class StateStore:
         except sqlite3.DatabaseError as exc:
             if is_corruption(exc):
                 raise StateCorruptError(self.path, describe(exc)) from None
+            why = unwritable_reason(exc)
+            if why is not None:
+                raise StoreUnwritableError("state file", self.path, why) from None
             raise
 
     @contextmanager

@@ -1,0 +1,32 @@
+"""Child: the headless client posting a note to a relay that does not answer, from a saved draft.
+
+`python _publish_child.py CONFIG DRAFT_KEY TEXT`; prints READY just before publishing, then waits to be killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from nostr_tui.client import publishing
+from nostr_tui.client.core import NostrClient
+from nostr_tui.config import load_config
+from nostr_tui.keystore.passphrase import fixed
+
+PASSPHRASE = "correct horse battery staple"
+
+
+async def main(config: Path, key: str, text: str) -> None:
+    client = NostrClient(load_config(config), ask_passphrase=fixed(PASSPHRASE))
+    await client.start()
+    await client.wait_user_lists()
+    await client.db.save_draft(key, text)  # what the compose pane holds when the person presses send
+    print("READY", flush=True)
+    await publishing.post(client, text, draft_key=key)
+    print("RETURNED", flush=True)
+    await asyncio.sleep(120)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1]), sys.argv[2], sys.argv[3]))

@@ -1,0 +1,95 @@
+"""A client killed with SIGKILL while publishing to a relay that hangs: every note is either still a draft or in
+the outbox (never neither, never both), and the outbox is delivered when the relay comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from nostr_tui.paths import state_file
+from nostr_tui.protocol.event import parse_event_json
+
+from .conftest import (
+    PASSPHRASE,
+    Relays,
+    StallServer,
+    eventually,
+    integrity,
+    keystore_with,
+    query_relay,
+    read_line,
+    sigkill,
+    spawn,
+    write_config,
+)
+
+DELAYS = (0.0, 0.002, 0.01, 0.05, 0.4)  # seconds after "send" when the client is killed
+
+
+def drafts_and_outbox(data: Path) -> tuple[dict[str, str], dict[str, tuple[str, str, set[str]]]]:
+    """Drafts (key -> text) and outbox (id -> (content, signature check, pending relays)) in the state file."""
+    conn = sqlite3.connect(str(state_file(data)))
+    try:
+        drafts = dict(conn.execute("SELECT key, text FROM drafts").fetchall())
+        outbox = {}
+        for eid, raw in conn.execute("SELECT id, event FROM outbox"):
+            event = parse_event_json(raw)  # verifies id and signature
+            pending = {r for (r,) in conn.execute(
+                "SELECT relay FROM deliveries WHERE id = ? AND state = 'pending'", (eid,))}
+            outbox[eid] = (event.content, event.sig, pending)
+    finally:
+        conn.close()
+    return drafts, outbox
+
+
+async def test_killed_while_publishing_nothing_is_lost_and_it_is_delivered_later(
+    tmp_path: Path, stall_server: StallServer, relays: Relays
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    keystore_with(data)
+    url = stall_server.url
+    config = write_config(tmp_path / "config.toml", data, [(url, False, True, False)], slow=True)
+
+    texts = {f"new{i}": f"note written before kill {i}" for i in range(len(DELAYS))}
+    for (key, text), delay in zip(texts.items(), DELAYS, strict=True):
+        proc = await asyncio.to_thread(spawn, "_publish_child.py", str(config), key, text)
+        assert await asyncio.to_thread(read_line, proc) == "READY"
+        await asyncio.sleep(delay)
+        left = sigkill(proc, "SIGKILL while publishing")
+        assert "RETURNED" not in left  # the relay never answered: it was killed mid-publish
+
+        assert integrity(state_file(data)) == "ok"
+        drafts, outbox = drafts_and_outbox(data)
+        contents = {c for c, _, _ in outbox.values()}
+        for k, t in list(texts.items())[: list(texts).index(key) + 1]:
+            assert (drafts.get(k) == t) != (t in contents), f"{t!r}: in the draft and the outbox, or in neither"
+    print(f"killed mid-publish: {len(contents)} in the outbox, {len(texts) - len(contents)} still drafts")
+    assert texts["new4"] in contents, "0.4 s after send the note must be in the outbox"
+    assert all(pending == {url} for _, _, pending in outbox.values())
+    in_outbox = {c for c, _, _ in outbox.values()}
+
+    # The relay comes back on the same address; the next start delivers the outbox on connect.
+    await stall_server.stop()
+    port = int(url.rsplit(":", 1)[1])
+    await relays.start(port=port)
+    from nostr_tui.client.core import NostrClient
+    from nostr_tui.config import load_config
+    from nostr_tui.keystore.passphrase import fixed
+
+    client = NostrClient(load_config(write_config(tmp_path / "config2.toml", data, [(url, False, True, False)])),
+                         ask_passphrase=fixed(PASSPHRASE))
+    await client.start()
+    try:
+        async def delivered() -> bool:
+            return not await client.unsent()
+
+        await eventually(delivered, timeout=15)
+        held = await query_relay(url, {"ids": sorted(outbox)})
+        assert {e["content"] for e in held} == in_outbox
+        assert {e["id"]: e["sig"] for e in held} == {i: s for i, (_, s, _) in outbox.items()}  # the same events
+        drafts_left = await client.db.drafts()
+        assert {d.text for d in drafts_left} | in_outbox == set(texts.values())
+    finally:
+        await client.close()
