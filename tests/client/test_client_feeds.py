@@ -205,3 +205,22 @@ async def test_mentions_show_reactions_to_my_notes_with_who_reacted(relays, down
         (ALICE.public_key, "+", mine.id),
     ]
     assert len({i.key for i in items}) == 2  # one row per reaction, not per note
+
+
+async def test_names_of_authors_shown_are_fetched_from_relays(relays, down_url, client_factory) -> None:
+    now = int(time.time())
+    events = [
+        sign_event(ME, 3, "", [["p", ALICE.public_key]], now - 500),
+        sign_event(ALICE, 0, json.dumps({"name": "alice"}), [], now - 400),
+        sign_event(ALICE, 1, "hello from alice", [], now - 100),
+    ]
+    a = await relays.start(events)
+    client = await client_factory([a, down_url], secret=ME)
+    await client.wait_user_lists()
+    await client.fetch([f.with_limit(10) for f in feed_filters(FeedSpec.parse("home"), ME.public_key,
+                                                                 [ALICE.public_key])])
+    # only the note is in the store, not alice's profile: the page shows a short npub at first
+    page = await client.feed("home").first_page()
+    assert page[0].author.name.startswith("npub1")
+    update = await wait_for_event(client, ProfileUpdated, lambda u: u.pubkey == ALICE.public_key)
+    assert update.author.name == "alice"

@@ -166,3 +166,21 @@ async def test_first_run_welcome_offers_keys_and_logs_in_read_only(tmp_path: Any
         pane = app.screen.query_one(Compose)
         await wait_for(pilot, lambda: pane.display)
         assert "Log in with a key" in text_of(pane.query_one("#compose-readonly", Static))
+
+
+def test_the_tui_logs_to_a_private_file(tmp_path: Any) -> None:
+    import logging
+    import stat
+
+    from nostr_tui.tui.app import log_to_file
+
+    path = log_to_file(tmp_path / "logs" / "nostr-tui.log")
+    assert path is not None
+    try:
+        logging.getLogger("nostr_tui.client.core").info("relay ws://127.0.0.1:1 connected")
+        assert "relay ws://127.0.0.1:1 connected" in path.read_text()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        for h in list(logging.getLogger("nostr_tui").handlers):
+            logging.getLogger("nostr_tui").removeHandler(h)
+            h.close()

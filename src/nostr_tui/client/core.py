@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +45,13 @@ from .events import (
     RelayStatusChanged,
 )
 from .feeds import Feed, FeedSpec
-from .items import ItemContext, build_items
+from .items import ItemContext, authors_for, build_items
 from .models import Author, NoteItem
 from .moderation import MUTE_LIST_KIND, MuteList, parse_mute_list
 from .profiles import Nip05Checker
 from .routing import RELAY_LIST_KIND, RelayList, parse_relay_list, plan_reading
+
+log = logging.getLogger(__name__)
 
 USER_KINDS = (0, 3, MUTE_LIST_KIND, RELAY_LIST_KIND)
 MAX_EXTRA_RELAYS = 8
@@ -109,6 +113,9 @@ class NostrClient:
         self._seen_flush: asyncio.Task[Any] | None = None
         self._user_sync: asyncio.Task[Any] | None = None
         self._nip05_pending: set[tuple[str, str]] = set()
+        self._profiles_asked: set[str] = set()
+        self._profiles_wanted: set[str] = set()
+        self._profiles_task: asyncio.Task[Any] | None = None
         self._closing = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -344,6 +351,8 @@ class NostrClient:
             self._seen_flush = None
 
     def _on_pool(self, note: Notification) -> None:
+        if not isinstance(note, StateChanged) or note.state is not RelayState.CONNECTING:
+            log.info("%s", note)  # states, notices, closed subscriptions, publish results: never secrets
         if isinstance(note, StateChanged):
             statuses = self.pool.status()
             connected = sum(1 for s in statuses if s.state is RelayState.CONNECTED)
@@ -385,10 +394,13 @@ class NostrClient:
     # ------------------------------------------------------------------ NIP-05
 
     def check_nip05(self, items: Iterable[NoteItem]) -> None:
-        """Start background NIP-05 checks for the authors shown that carry an unchecked identifier.
+        """Start background NIP-05 checks for the authors shown that carry an unchecked identifier,
+        and fetch the profiles (kind 0) of authors the store has none for.
 
-        Never waits; each finished check is announced as ProfileUpdated with the author's new mark.
+        Never waits; each finished check or fetched profile is announced as ProfileUpdated.
         """
+        items = list(items)
+        self._want_profiles({a.pubkey for a in _authors_in(items)})
         for author in _authors_in(items):
             if author.nip05 is None or author.nip05_verified is not None:
                 continue
@@ -397,6 +409,42 @@ class NostrClient:
                 continue
             self._nip05_pending.add(key)
             self.spawn(self._check_one(author))
+
+    def _want_profiles(self, pubkeys: set[str]) -> None:
+        fresh = pubkeys - self._profiles_asked
+        if not fresh or self._closing:
+            return
+        if len(self._profiles_asked) > 50_000:
+            self._profiles_asked.clear()
+        self._profiles_asked |= fresh
+        self._profiles_wanted |= fresh
+        if self._profiles_task is None:
+            self._profiles_task = self.spawn(self._fetch_profiles())
+
+    async def _fetch_profiles(self) -> None:
+        """Fetch, in batches, the kind 0 of authors shown without one; announce each as ProfileUpdated."""
+        try:
+            await asyncio.sleep(0.3)  # gather the authors of several batches into one request
+            wanted, self._profiles_wanted = sorted(self._profiles_wanted), set()
+            have = await self.db.read_cache(lambda c: set(c.profiles(wanted)))
+            missing = [pk for pk in wanted if pk not in have]
+            for start in range(0, len(missing), 200):
+                chunk = missing[start:start + 200]
+                got = await self.fetch([Filter.make(authors=chunk, kinds=[0])])
+                found = sorted({e.pubkey for e in got if e.kind == 0})
+                if not found:
+                    continue
+                ctx = self.item_context()
+                authors = await self.db.read_cache(partial(authors_for, pubkeys=found, ctx=ctx))
+                for author in authors.values():
+                    self.events.put(ProfileUpdated(author.pubkey, author))
+                    if author.nip05 is not None and not self._closing:
+                        self._nip05_pending.add((author.nip05.lower(), author.pubkey))
+                        self.spawn(self._check_one(author))
+        finally:
+            self._profiles_task = None
+            if self._profiles_wanted and not self._closing:
+                self._profiles_task = self.spawn(self._fetch_profiles())
 
     async def _check_one(self, author: Author) -> None:
         assert author.nip05 is not None

@@ -8,7 +8,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from textual import work
 from textual.app import App
@@ -133,7 +133,8 @@ class NostrApp(App[int]):
         elif isinstance(event, OutboxChanged):
             self.unsent = event.unsent
         elif isinstance(event, Message):
-            self.notify(event.text, severity="warning" if event.level != "info" else "information", timeout=4)
+            severity: Literal["information", "warning"] = "warning" if event.level != "info" else "information"
+            self.notify(event.text, severity=severity, timeout=4, markup=False)  # relay text is never markup
         self.update_status()
         handler = getattr(self.screen, "client_event", None)
         if handler is not None:
@@ -203,7 +204,10 @@ class NostrApp(App[int]):
             client, write = self._client, self._draft_writer(key, text)
 
             async def save() -> None:
-                await client.db.state(write)
+                try:
+                    await client.db.state(write)
+                except StoreError as exc:
+                    self.notify(f"The draft could not be saved: {exc}", severity="error", markup=False)
 
             self.run_worker(save, exit_on_error=False, group="drafts")  # type: ignore[arg-type]
 
@@ -263,11 +267,11 @@ class NostrApp(App[int]):
         try:
             await self.client.switch_account(name)
         except ClientError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         await self.refresh_names()
         self.update_status()
-        self.notify(f"Now using {name}.")
+        self.notify(f"Now using {name}.", markup=False)
 
     def action_help(self) -> None:
         """Every key of the current screen."""
@@ -288,10 +292,35 @@ class NostrApp(App[int]):
         self.push_screen(KeysScreen())
 
 
+def log_to_file(path: Path | None = None) -> Path | None:
+    """Send the program's log (INFO and up; never secrets) to a rotating private file while the TUI owns the
+    terminal. Returns the file, or None when it cannot be opened (logging then stays off)."""
+    import logging
+    import logging.handlers
+    import os
+
+    from ..paths import log_file
+
+    target = path or log_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(target, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
+        os.chmod(target, 0o600)
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("nostr_tui")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return target
+
+
 def run_app(args: argparse.Namespace) -> int:
     """Run the terminal interface (with `--demo`, against a seeded local relay in a temporary profile)."""
     from ..cli.common import fail
 
+    if not args.demo:
+        log_to_file()
     written = None
     if args.demo:
         config = Config(relays=())

@@ -21,6 +21,7 @@ from ...client.core import ClientError
 from ...client.events import ClientEvent, ProfileUpdated, PublishProgress
 from ...client.models import Author, NoteItem
 from ...protocol import nip19
+from ...store.errors import StoreError
 from ..widgets.compose import Compose, Mode
 from ..widgets.note_base import NoteListBase
 from ..widgets.note_list import NoteList
@@ -128,7 +129,7 @@ class NoteScreen(Screen[None]):
         """Open the compose pane for a new note, a reply or a quote of the selected note."""
         target = self.selected() if mode != "new" else None
         if mode != "new" and target is None:
-            self.notify("Select a note first.", severity="warning")
+            self.notify("Select a note first.", severity="warning", markup=False)
             return
         pane = self.query_one(Compose)
         self.compose_mode, self.compose_target = mode, target
@@ -144,13 +145,13 @@ class NoteScreen(Screen[None]):
         """Edit the compose text in $EDITOR (the pane opens first if it is closed)."""
         pane = self.query_one(Compose)
         if not pane.display:
-            self.notify("Open the compose pane first (c, r or q).")
+            self.notify("Open the compose pane first (c, r or q).", markup=False)
             return
         if pane.read_only:
             return
         text = edit_in_editor(self.app, pane.text)
         if text is None:
-            self.notify("No editor could be run: set $EDITOR (or $VISUAL).", severity="warning")
+            self.notify("No editor could be run: set $EDITOR (or $VISUAL).", severity="warning", markup=False)
             return
         pane.set_text(text)
         self.nostr.save_draft_now(self.draft_key(), text)
@@ -190,8 +191,8 @@ class NoteScreen(Screen[None]):
                 coro = publishing.post(client, text, draft_key="new")
             pane.show_result("all relays", "pending", "signing and sending…")
             event, results = await coro
-        except ClientError as exc:
-            pane.show_result("error", "failed", str(exc))
+        except (ClientError, StoreError) as exc:
+            pane.show_result("error", "failed", str(exc))  # the text stays in the pane and the draft
             return
         self.sending_id = event.id
         pane.clear_results()
@@ -199,11 +200,11 @@ class NoteScreen(Screen[None]):
             pane.show_result(r.url, r.status.value, r.message)
         if any(r.status.value == "accepted" for r in results):
             pane.set_text("")
-            self.notify("Sent.")
+            self.notify("Sent.", markup=False)
             self.after_send()
         else:
             self.notify("Not accepted by any relay yet; it stays in the outbox and will be retried.",
-                        severity="warning")
+                        severity="warning", markup=False)
 
     def after_send(self) -> None:
         """Called when a note was accepted (a screen may show it at once)."""
@@ -215,7 +216,10 @@ class NoteScreen(Screen[None]):
             self.query_one(Compose).show_result(r.url, r.status.value, r.message)
         elif isinstance(event, ProfileUpdated):
             self.nostr.names[event.pubkey] = event.author.name
+            followed = event.pubkey in self.nostr.client.follows
             for lst in [*self.query(NoteList), *self.query(ThreadView)]:
+                if followed:  # a follow's name: impersonators of it get marked
+                    lst.set_followed_names(self.nostr.followed_names())
                 refresh_author(lst, event.author)
 
     # -- one-key actions ----------------------------------------------------------------------------
@@ -225,7 +229,8 @@ class NoteScreen(Screen[None]):
         if item is None:
             return
         if self.nostr.client.read_only:
-            self.notify("This account has no key: log in with a key to react or repost.", severity="warning")
+            self.notify("This account has no key: log in with a key to react or repost.", severity="warning",
+                        markup=False)
             return
 
         def answered(ok: bool | None) -> None:
@@ -250,11 +255,11 @@ class NoteScreen(Screen[None]):
             await asyncio.to_thread(client.signer)
             fn = publishing.react if action == "react" else publishing.repost
             _, results = await fn(client, note_id)
-        except ClientError as exc:
-            self.notify(str(exc), severity="error")
+        except (ClientError, StoreError) as exc:
+            self.notify(str(exc), severity="error", markup=False)
             return
         ok = sum(1 for r in results if r.status.value == "accepted")
-        self.notify(f"{action.capitalize()} accepted by {ok} of {len(results)} relays.")
+        self.notify(f"{action.capitalize()} accepted by {ok} of {len(results)} relays.", markup=False)
 
     def action_profile(self) -> None:
         """Open the selected note's author."""
@@ -269,10 +274,10 @@ class NoteScreen(Screen[None]):
             return
         urls = lst.links(item)
         if not urls:
-            self.notify("No link in this note.")
+            self.notify("No link in this note.", markup=False)
             return
         self.app.open_url(urls[0])
-        self.notify("Link: " + urls[0])
+        self.notify("Link: " + urls[0], markup=False)
 
     def action_copy(self) -> None:
         """Copy the note's nevent to the clipboard (OSC 52)."""
@@ -281,7 +286,7 @@ class NoteScreen(Screen[None]):
             return
         ref = nip19.encode(nip19.Nevent(item.event.id, (), item.event.pubkey, item.event.kind))
         self.app.copy_to_clipboard(ref)
-        self.notify(f"Copied {ref[:24]}…")
+        self.notify(f"Copied {ref[:24]}…", markup=False)
 
     def action_toggle_warning(self) -> None:
         """Show or hide a content-warned note."""

@@ -79,11 +79,11 @@ class KeysScreen(Screen[None]):
         try:
             await self.nostr.client.switch_account(name)
         except ClientError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         self.nostr.update_status()
         self.refresh_table()
-        self.notify(f"Now using {name}. Feeds reload when you go back.")
+        self.notify(f"Now using {name}. Feeds reload when you go back.", markup=False)
 
     def action_add(self) -> None:
         """The generate/import choices."""

@@ -132,8 +132,8 @@ class ProfileScreen(NoteScreen):
             await publishing.change_follows(client, add=[self.pubkey] if follow else [],
                                             remove=[] if follow else [self.pubkey])
         except ClientError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify("Followed." if follow else "Unfollowed.")
+        self.notify("Followed." if follow else "Unfollowed.", markup=False)
         await self.nostr.refresh_names()
         self.load()

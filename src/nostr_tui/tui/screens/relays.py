@@ -143,7 +143,7 @@ class RelaysScreen(Screen[None]):
             try:
                 clean = validate_relay_url(url.strip())
             except ConfigError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(str(exc), severity="error", markup=False)
                 return
             self.nostr.client.pool.add_relay(clean, read=True, write=True)
             self.refresh_table()

@@ -96,5 +96,5 @@ class WelcomeScreen(ModalScreen[None]):
             status.update(Text(str(exc), style="red"))
             return
         self.nostr.update_status()
-        self.notify(f"Logged in as {account.name} ({account.npub[:16]}…)")
+        self.notify(f"Logged in as {account.name} ({account.npub[:16]}…)", markup=False)
         self.dismiss(None)
