@@ -184,3 +184,32 @@ def test_the_tui_logs_to_a_private_file(tmp_path: Any) -> None:
         for h in list(logging.getLogger("nostr_tui").handlers):
             logging.getLogger("nostr_tui").removeHandler(h)
             h.close()
+
+
+async def test_generating_a_key_asks_the_passphrase_twice_in_modals(tmp_path: Any) -> None:
+    from nostr_tui.config import KeysConfig
+    from nostr_tui.keystore.passphrase import fixed
+    from nostr_tui.tui.screens.modals import InputModal
+    from nostr_tui.tui.screens.welcome import WelcomeScreen
+
+    app = NostrApp(Config(relays=(), data_dir=tmp_path, keys=KeysConfig(log_n=4)), data_dir=tmp_path)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+        # different answers: refused, nothing created
+        await pilot.press("g")
+        for answer in ("one passphrase", "another one"):
+            await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
+            await pilot.press(*answer, "enter")
+        status = app.screen.query_one("#welcome-status", Static)
+        await wait_for(pilot, lambda: "differ" in text_of(status))
+        assert app.client.keystore.accounts() == []
+        # the same twice: the account exists, encrypted with that passphrase
+        await pilot.press("g")
+        for _ in range(2):
+            await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
+            await pilot.press(*"correct horse", "enter")
+        await wait_for(pilot, lambda: app.client.account_name is not None)
+        account = app.client.keystore.accounts()[0]
+        assert not account.read_only and account.ncryptsec.startswith("ncryptsec1")
+        secret = app.client.keystore.secret_key(account.name, fixed("correct horse"))
+        assert secret.public_key == account.pubkey

@@ -99,6 +99,7 @@ class NostrApp(App[int]):
                 return
         self.relays_total = len(self.client.pool.urls)
         self.pump()
+        self.set_interval(1.0, self.update_status)  # every screen's status bar, also right after it opens
         await self.refresh_names()
         from .screens.feed import FeedScreen
 
@@ -143,7 +144,11 @@ class NostrApp(App[int]):
     def update_status(self) -> None:
         """Redraw the status bars: account, relays connected, unsent notes."""
         client = self._client
-        for bar in self.screen.query(StatusBar):
+        if client is not None:
+            statuses = client.pool.status()
+            self.relays_total = len(statuses)
+            self.relays_connected = sum(1 for st in statuses if st.state.value == "connected")
+        for bar in (b for screen in self.screen_stack for b in screen.query(StatusBar)):
             bar.account = (client.account_name or "no account") if client else ""
             bar.read_only = client.read_only if client else True
             bar.set_relays(self.relays_connected, self.relays_total)
@@ -220,15 +225,20 @@ class NostrApp(App[int]):
         from ..keystore.errors import PassphraseError
         from .screens.modals import InputModal
 
-        answer: concurrent.futures.Future[str | None] = concurrent.futures.Future()
+        def ask(text: str) -> str | None:
+            answer: concurrent.futures.Future[str | None] = concurrent.futures.Future()
 
-        def show() -> None:
-            self.push_screen(InputModal(prompt, password=True), answer.set_result)
+            def show() -> None:
+                self.push_screen(InputModal(text, password=True), answer.set_result)
 
-        self.call_from_thread(show)
-        value = answer.result(timeout=600)
+            self.call_from_thread(show)
+            return answer.result(timeout=600)
+
+        value = ask(prompt)
         if not value:
             raise PassphraseError("no passphrase given")
+        if confirm and ask("Type the same passphrase again:") != value:
+            raise PassphraseError("the two passphrases differ; nothing was changed")
         return value
 
     # -- navigation ---------------------------------------------------------------------------------
