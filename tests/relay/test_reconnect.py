@@ -51,7 +51,7 @@ async def test_killed_relay_comes_back_and_the_gap_is_filled(
             await allow_reconnect.wait()
         return await connect(u, **kwargs)
 
-    now = 1000.0
+    now = 1_700_000_500.0  # wall time: events dated more than 15 min after it are refused
     pool, notes = make_pool(connect=gated_connect, clock=lambda: now, uniform=lambda a, b: b)
     pool.add_relay(url)
     before = note(secret, "before the outage", 1_700_000_100)

@@ -77,26 +77,61 @@ ClientEvent = (
 
 
 class EventQueue:
-    """A bounded queue of client notifications for one consumer; the oldest are dropped when full."""
+    """A bounded queue of client notifications for one consumer.
 
-    def __init__(self, maxlen: int = 5000) -> None:
-        self._items: deque[ClientEvent] = deque(maxlen=maxlen)
+    At most `maxlen` notifications, holding at most `max_notes` notes in their FeedNew batches, wait
+    for the consumer; beyond either bound the oldest are dropped and counted in `dropped` (the notes
+    stay in the store, so a feed reloaded from it still shows them).
+    """
+
+    def __init__(self, maxlen: int = 5000, max_notes: int = 10_000) -> None:
+        self._items: deque[ClientEvent] = deque()
+        self._maxlen = maxlen
+        self._max_notes = max_notes
+        self._notes = 0  # notes held in queued FeedNew batches
         self._ready = asyncio.Event()
+        self.dropped = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def put(self, item: ClientEvent) -> None:
         """Add a notification (never blocks)."""
         self._items.append(item)
+        if isinstance(item, FeedNew):
+            self._notes += len(item.items)
+        if len(self._items) > self._maxlen:
+            self._forget(self._items.popleft())
+        if self._notes > self._max_notes:  # a slow consumer during a flood: keep the newest notes
+            kept: deque[ClientEvent] = deque()
+            for queued in self._items:
+                if isinstance(queued, FeedNew) and self._notes > self._max_notes and queued is not item:
+                    self._forget(queued)
+                else:
+                    kept.append(queued)
+            self._items = kept
         self._ready.set()
+
+    def _forget(self, item: ClientEvent) -> None:
+        self.dropped += 1
+        if isinstance(item, FeedNew):
+            self._notes -= len(item.items)
+
+    def _taken(self, item: ClientEvent) -> ClientEvent:
+        if isinstance(item, FeedNew):
+            self._notes -= len(item.items)
+        return item
 
     async def get(self) -> ClientEvent:
         """The next notification, waiting for one."""
         while not self._items:
             self._ready.clear()
             await self._ready.wait()
-        return self._items.popleft()
+        return self._taken(self._items.popleft())
 
     def drain(self) -> list[ClientEvent]:
         """Everything queued now, without waiting."""
         out = list(self._items)
         self._items.clear()
+        self._notes = 0
         return out

@@ -156,10 +156,11 @@ class Feed:
                 sub.close()
 
     async def _consume(self, sub: Subscription) -> None:
-        await sub.wait_eose()  # what the relays hold arrives as one batch
-        backlog = sub.get_nowait()
-        if backlog:
-            await self._take(backlog)
+        while not sub.eose:  # what the relays hold arrives as one batch (or a full buffer's worth)
+            await sub.wait_backlog()
+            backlog = sub.get_nowait()
+            if backlog:
+                await self._take(backlog)
         async for first in sub:
             await asyncio.sleep(BATCH_DELAY)  # a burst of live notes becomes one notification
             await self._take([first, *sub.get_nowait()])
@@ -170,6 +171,9 @@ class Feed:
         fresh = [r.event for r in received if r.event.kind in kinds and r.event.id not in self._shown]
         if fresh:
             self._shown.update(e.id for e in fresh)
+            if self.oldest is None:  # the first page was empty: older pages start below what came live
+                last = max(fresh, key=lambda e: (-e.created_at, e.id))
+                self.oldest = (last.created_at, last.id)
             await self._emit(fresh)
 
     async def _emit(self, events: list[Event]) -> None:

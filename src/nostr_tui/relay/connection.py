@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -55,6 +56,7 @@ AuthSigner = Callable[[str, str], "Event | Awaitable[Event | None] | None"]
 """Given (relay URL, challenge), a signed kind 22242 event (NIP-42), or None when no key is available."""
 
 _FAIRNESS_EVERY = 64  # frames handled before yielding to other tasks during a flood
+_EVENT_ID = re.compile(r"[0-9a-f]{64}")
 
 
 class RelaySink(Protocol):
@@ -71,6 +73,12 @@ class RelaySink(Protocol):
 
     def relay_notification(self, relay: Relay, note: Notification) -> None:
         """A state change, NOTICE, CLOSED or AUTH outcome of this relay."""
+
+    def congested(self) -> bool:
+        """True when a reader is behind: the relay should `await drain()` before the next frame."""
+
+    async def drain(self) -> None:
+        """Wait (bounded) until readers have room again."""
 
 
 def default_connect(url: str, **kwargs: Any) -> Awaitable[Any]:
@@ -171,7 +179,7 @@ class Relay:
         self._state_changed = asyncio.Event()
         self._wake = asyncio.Event()
         self._challenge: str | None = None
-        self._auth_task: asyncio.Task[bool] | None = None
+        self._auth_task: asyncio.Task[bool | None] | None = None
         self._closing = False
 
     # ------------------------------------------------------------ lifecycle
@@ -284,7 +292,9 @@ class Relay:
             async for message in ws:
                 self._handle(message)
                 handled += 1
-                if handled % _FAIRNESS_EVERY == 0:
+                if self._sink.congested():
+                    await self._sink.drain()  # a slow reader slows the socket (bounded), not memory
+                elif handled % _FAIRNESS_EVERY == 0:
                     await asyncio.sleep(0)
         except ConnectionClosed as exc:
             reason = describe_error(exc)
@@ -406,10 +416,12 @@ class Relay:
     def _on_ok(self, msg: OkMessage) -> None:
         pending = self._pending.get(msg.event_id)
         if pending is None:
-            if len(self._pending) != 1:
+            if len(self._pending) != 1 or _EVENT_ID.fullmatch(msg.event_id):
+                # An OK naming an event never sent here is never taken as the answer for another one:
+                # a false "accepted" would take a note out of the outbox that no relay holds.
                 self.stats.invalid["OK for an event not sent"] += 1
                 return
-            # Some relays answer with an empty or wrong id; with one event in flight it can only be that one.
+            # Some relays answer with an empty or garbled id; with one event in flight it can only be that one.
             pending = next(iter(self._pending.values()))
             self.stats.invalid["OK with a wrong event id"] += 1
         del self._pending[pending.event_id]
@@ -444,25 +456,32 @@ class Relay:
         return self.auth_allowed and self._signer is not None and self._challenge is not None
 
     async def _auth_then_resubscribe(self, sub_id: str, reason: str) -> None:
-        if await self.authenticate():
+        outcome = await self._authenticate()
+        if outcome:
             sub = self._subs.get(sub_id)
             if sub is not None:
                 self._send(encode_req(sub_id, sub.resume_filters()))
-        else:
+        elif outcome is False:  # refused; without an answer the REQ goes out again on the next connection
             self._close_sub(sub_id, reason)
 
     async def authenticate(self) -> bool:
         """Answer the relay's current challenge once per connection; True when the relay accepted."""
+        return await self._authenticate() is True
+
+    async def _authenticate(self) -> bool | None:
+        """True: accepted; False: refused or impossible; None: no answer (timeout or connection lost)."""
         task = self._auth_task
         if task is None:
             task = self._auth_task = asyncio.get_running_loop().create_task(self._do_auth())
             self._conn_tasks.add(task)
         await asyncio.wait({task})  # raises only when the caller itself is cancelled
-        if task.cancelled() or task.exception() is not None:
+        if task.cancelled():  # the connection closed under it
+            return None
+        if task.exception() is not None:
             return False
         return task.result()
 
-    async def _do_auth(self) -> bool:
+    async def _do_auth(self) -> bool | None:
         challenge = self._challenge
         if self._signer is None or challenge is None:
             return False
@@ -479,7 +498,7 @@ class Relay:
             ok = await self._send_and_wait(event.id, encode_auth(event), self.network.publish_timeout)
         except (TimeoutError, ConnectionError):
             self._sink.relay_notification(self, AuthResult(self.url, False, "no answer to AUTH"))
-            return False
+            return None
         self._sink.relay_notification(self, AuthResult(self.url, ok.accepted, ok.message[:1000]))
         return ok.accepted
 
@@ -532,7 +551,10 @@ class Relay:
                 if not self.can_auth():
                     self._sink.relay_notification(self, AuthRequired(self.url, _login_reason(ok.message)))
                     return RelayResult(self.url, PublishStatus.REJECTED, _login_reason(ok.message))
-                if not await self.authenticate():
+                outcome = await self._authenticate()
+                if outcome is None:  # not a refusal: the outbox sends it again on the next connection
+                    return RelayResult(self.url, PublishStatus.UNREACHABLE, "no answer to the login (AUTH)")
+                if not outcome:
                     return RelayResult(self.url, PublishStatus.REJECTED, _login_reason(ok.message))
                 ok = await self._send_and_wait(event.id, text, wait)
         except TimeoutError:

@@ -30,9 +30,16 @@ from .notifications import (
 )
 from .seen import SeenEntry, SeenIds
 from .stats import RelayStats
-from .subscription import Subscription
+from .subscription import BUFFER_LIMIT, Subscription
 
 _DONE_STATES = (RelayState.WAITING, RelayState.FAILED, RelayState.CLOSED)
+MAX_FUTURE = 15 * 60
+"""Seconds an event's created_at may lie ahead of the clock; later ones are dropped (they would poison
+every `since` resume point and sit on top of every feed)."""
+DRAIN_TIMEOUT = 5.0
+"""Seconds a relay stops reading while a subscription's buffer is full, before it drops and counts."""
+BUFFER_FULL = "subscription buffer full (reader too slow)"
+TOO_FAR_AHEAD = "created_at too far in the future"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,9 @@ class RelayPool:
     `auth_signer(url, challenge)` signs NIP-42 logins for relays where `auth_allowed(url)` is true.
     `on_notification` receives every Notification; `on_seen(event_id, url)` is called when an event
     already delivered turns up on another relay. Use `async with` or `await close()`.
+    A subscription buffers at most `buffer_limit` events for its reader; while one is full its relays
+    stop reading for up to `drain_timeout` seconds, then drop and count what does not fit. Events dated
+    more than `max_future` seconds after `clock()` are dropped and counted.
     """
 
     def __init__(
@@ -72,6 +82,9 @@ class RelayPool:
         seen_capacity: int = 20_000,
         fetch_info: bool = False,
         http_client: Callable[[], httpx.AsyncClient] | None = None,
+        buffer_limit: int = BUFFER_LIMIT,
+        drain_timeout: float = DRAIN_TIMEOUT,
+        max_future: float = MAX_FUTURE,
     ) -> None:
         self.network = network or NetworkConfig()
         self._connect = connect
@@ -91,6 +104,10 @@ class RelayPool:
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
+        self.buffer_limit = buffer_limit
+        self.drain_timeout = drain_timeout
+        self.max_future = max_future
+        self._congested: dict[str, Subscription] = {}
 
     async def __aenter__(self) -> RelayPool:
         return self
@@ -225,7 +242,9 @@ class RelayPool:
         if not flist:
             raise ValueError("a subscription needs at least one filter")
         chosen = None if relays is None else tuple(relays)
-        sub = Subscription(f"nt{next(self._ids)}", flist, chosen, close_on_eose, self._close_subscription)
+        sub = Subscription(
+            f"nt{next(self._ids)}", flist, chosen, close_on_eose, self._close_subscription, self.buffer_limit
+        )
         self._subs[sub.id] = sub
         targets = self.read_urls() if chosen is None else [u for u in chosen if u in self._relays]
         for url in targets:
@@ -249,6 +268,7 @@ class RelayPool:
 
     def _close_subscription(self, sub: Subscription) -> None:
         self._subs.pop(sub.id, None)
+        self._congested.pop(sub.id, None)
         for relay in self._relays.values():
             relay.unsubscribe(sub.id)
 
@@ -338,21 +358,45 @@ class RelayPool:
             if not matches_any(sub.filters, event):
                 stats.invalid["event does not match the filter"] += 1
                 return None
-            entry.subs.add(sub_id)
-            sub._deliver(event, url)
+            if self._deliver(sub, event, relay):
+                entry.subs.add(sub_id)
             return event
         try:
             event = parse_event(raw, verify_sig=True)
         except EventError as exc:
             stats.invalid[exc.reason] += 1
             return None
+        if event.created_at > self._clock() + self.max_future:
+            stats.invalid[TOO_FAR_AHEAD] += 1
+            return None
         if not matches_any(sub.filters, event):
             stats.invalid["event does not match the filter"] += 1
             return None
         stats.events += 1
-        self._seen.add(SeenEntry(event, [url], {sub_id}))
-        sub._deliver(event, url)
+        delivered = self._deliver(sub, event, relay)
+        self._seen.add(SeenEntry(event, [url], {sub_id} if delivered else set()))
         return event
+
+    def _deliver(self, sub: Subscription, event: Event, relay: Relay) -> bool:
+        if not sub._deliver(event, relay.url):
+            relay.stats.invalid[BUFFER_FULL] += 1
+            return False
+        if sub.full and not sub.stalled:
+            self._congested[sub.id] = sub
+        return True
+
+    def congested(self) -> bool:
+        """True while a subscription's buffer is full and its reader has not yet been waited for."""
+        return bool(self._congested)
+
+    async def drain(self) -> None:
+        """Wait (at most `drain_timeout` in all) until full subscriptions have room again; a relay
+        calls this between frames, so a slow reader slows the socket instead of growing memory."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.drain_timeout
+        for sub in list(self._congested.values()):  # every relay feeding a full one waits for it
+            await sub._wait_space(max(0.0, deadline - loop.time()))
+            self._congested.pop(sub.id, None)
 
     def seen_event(self, relay: Relay, sub_id: str, event_id: str) -> Event | None:
         """The already delivered event when this is a duplicate for `sub_id` (recorded), else None."""

@@ -10,6 +10,9 @@ from typing import NamedTuple
 from ..protocol.event import Event
 from ..protocol.filters import Filter
 
+BUFFER_LIMIT = 5000
+"""Events a subscription holds for its reader at most; the relays pause (then drop and count) beyond it."""
+
 
 class Received(NamedTuple):
     """An event delivered to a subscription, with the relay it first came from."""
@@ -23,6 +26,8 @@ class Subscription:
 
     Iterate with `async for event, relay in sub`. With `close_on_eose` the iteration ends once every
     relay has sent EOSE, was unreachable or timed out; otherwise it runs until `close()`.
+    At most `limit` events wait for the reader: a full buffer makes the relays pause reading for a
+    while, and what still does not fit is dropped and counted in `dropped`.
     """
 
     def __init__(
@@ -32,6 +37,7 @@ class Subscription:
         relays: tuple[str, ...] | None,
         close_on_eose: bool,
         on_close: Callable[[Subscription], None],
+        limit: int = BUFFER_LIMIT,
     ) -> None:
         self.id = sub_id
         self.filters = filters
@@ -41,6 +47,12 @@ class Subscription:
         self.timed_out: list[str] = []
         self.unreachable: list[str] = []
         self.delivered = 0
+        self.limit = max(1, limit)
+        self.dropped = 0  # events that arrived while the buffer was full
+        self.stalled = False  # the reader did not make room in time: drop at once until it does
+        self._space = asyncio.Event()
+        self._space.set()
+        self._backlog = asyncio.Event()
         self._waiting_eose: set[str] = set()
         self._eose_done = asyncio.Event()
         self._items: deque[Received] = deque()
@@ -63,6 +75,20 @@ class Subscription:
         """Wait until every relay has sent EOSE, was unreachable or timed out."""
         await self._eose_done.wait()
 
+    async def wait_backlog(self) -> None:
+        """Wait until every relay has sent EOSE (or was unreachable or timed out) or the buffer is full."""
+        await self._backlog.wait()
+
+    @property
+    def buffered(self) -> int:
+        """Events waiting for the reader."""
+        return len(self._items)
+
+    @property
+    def full(self) -> bool:
+        """True while the buffer holds `limit` events."""
+        return len(self._items) >= self.limit
+
     def close(self) -> None:
         """Stop the subscription on every relay; iteration ends after what is already buffered."""
         if self._closed:
@@ -79,20 +105,50 @@ class Subscription:
                 raise StopAsyncIteration
             self._ready.clear()
             await self._ready.wait()
-        return self._items.popleft()
+        item = self._items.popleft()
+        self._taken()
+        return item
 
     def get_nowait(self) -> list[Received]:
         """Take everything buffered without waiting."""
         out = list(self._items)
         self._items.clear()
+        self._taken()
         return out
 
     # ------------------------------------------------------------ driven by the pool
 
-    def _deliver(self, event: Event, relay: str) -> None:
-        self._items.append(Received(event, relay))
+    def _deliver(self, event: Event, relay: str) -> bool:
+        """Buffer one event for the reader; False (and counted) when the buffer is full."""
+        items = self._items
+        if len(items) >= self.limit:
+            self.dropped += 1
+            return False
+        items.append(Received(event, relay))
         self.delivered += 1
         self._ready.set()
+        if len(items) >= self.limit:
+            self._space.clear()
+            self._backlog.set()
+        return True
+
+    def _taken(self) -> None:
+        if len(self._items) <= self.limit // 2 and not self._space.is_set():
+            self._space.set()
+            self.stalled = False
+            if not self._eose_done.is_set():
+                self._backlog.clear()
+
+    async def _wait_space(self, timeout: float) -> bool:
+        """Wait (bounded) until the reader made room; on a timeout the subscription counts as stalled."""
+        if self._space.is_set():
+            return True
+        try:
+            await asyncio.wait_for(self._space.wait(), timeout)
+        except TimeoutError:
+            self.stalled = True
+            return False
+        return True
 
     def _expect(self, url: str) -> None:
         if not self._eose_done.is_set():
@@ -110,6 +166,7 @@ class Subscription:
         if self._waiting_eose or self._eose_done.is_set():
             return False
         self._eose_done.set()
+        self._backlog.set()
         self._ready.set()
         if self._timer is not None:
             self._timer.cancel()
@@ -129,4 +186,6 @@ class Subscription:
             self._timer.cancel()
             self._timer = None
         self._eose_done.set()
+        self._backlog.set()
+        self._space.set()
         self._ready.set()

@@ -94,8 +94,9 @@ class FeedScreen(NoteScreen):
         lst = self.query_one(f"#{pane}-list", NoteList)
         lst.set_items(items)
         if not items:
-            self.notify("Nothing here yet: waiting for relays…" if self.keys[pane] != "home"
-                        else "Your home feed is empty: follow people from their profile (p), or look at Global (3).")
+            hint = ("Nothing here yet: waiting for relays…" if self.keys[pane] != "home"
+                    else "Your home feed is empty: follow people from their profile (p), or look at Global (3).")
+            self.notify(hint, markup=False)
         lst.focus()
 
     def on_note_list_need_older(self, message: NoteList.NeedOlder) -> None:
@@ -116,10 +117,20 @@ class FeedScreen(NoteScreen):
         self.nostr.open_thread(message.item.event.id)
 
     def action_show_new(self) -> None:
-        """Jump to the notes that arrived while reading."""
+        """Jump to the notes that arrived while reading (more than the list holds: reload from the store)."""
         lst = self.note_list()
         if isinstance(lst, NoteList):
-            lst.show_new()
+            if lst.pending_dropped and lst.id:
+                self.reload(lst.id.removesuffix("-list"))
+            else:
+                lst.show_new()
+
+    @work(exit_on_error=False, group="reload", exclusive=True)
+    async def reload(self, pane: str) -> None:
+        """Show a tab's newest page from the store again (after a flood of new notes)."""
+        if pane in self.keys:
+            items = await self.nostr.client.feed(self.keys[pane]).first_page()
+            self.query_one(f"#{pane}-list", NoteList).set_items(items)
 
     def action_tab(self, key: str) -> None:
         """Go to a tab."""

@@ -85,6 +85,7 @@ class NoteList(NoteListBase):
         tz: tzinfo | None = None,
         new_hint: str = "n / .",
         near_end: int = 20,
+        max_pending: int = 1000,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -99,6 +100,8 @@ class NoteList(NoteListBase):
         self._items: Chain[NoteItem] = Chain(items)
         self._pending: list[NoteItem] = []
         self._pending_keys: set[str] = set()
+        self._max_pending = max(1, max_pending)
+        self.pending_dropped = 0  # new notes beyond `max_pending`, not held (the store has them)
         self._overrides: dict[str, NoteItem] = {}
         self._versions: dict[str, int] = {}
         self._new_hint = new_hint
@@ -129,11 +132,17 @@ class NoteList(NoteListBase):
         """How many new notes are held back behind the "N new notes" line."""
         return len(self._pending)
 
+    @property
+    def new_count(self) -> int:
+        """How many new notes arrived since the reader last looked (held back or not)."""
+        return len(self._pending) + self.pending_dropped
+
     def set_items(self, items: Sequence[NoteItem]) -> None:
         """Show `items` (newest first), cursor on the first; held-back notes are dropped."""
         self._items = self._chain_type(items)
         self._pending.clear()
         self._pending_keys.clear()
+        self.pending_dropped = 0
         self._overrides.clear()
         self._versions.clear()
         self._older_asked = False
@@ -143,7 +152,8 @@ class NoteList(NoteListBase):
 
     def prepend_new(self, items: Sequence[NoteItem]) -> None:
         """Hold back newer notes (newest first) behind a "N new notes" line; the view does not move.
-        Into an empty list they go straight in."""
+        Into an empty list they go straight in. At most `max_pending` are held (the newest); the
+        others are only counted in `pending_dropped`, for the owner to reload from the store."""
         fresh = [i for i in items if i.key not in self._pending_keys]
         if not fresh:
             return
@@ -153,6 +163,11 @@ class NoteList(NoteListBase):
         was_empty = not self._pending
         self._pending[:0] = fresh
         self._pending_keys.update(i.key for i in fresh)
+        if len(self._pending) > self._max_pending:  # a flood: memory stays bounded, the count goes on
+            for old in self._pending[self._max_pending:]:
+                self._pending_keys.discard(old.key)
+            self.pending_dropped += len(self._pending) - self._max_pending
+            del self._pending[self._max_pending:]
         self._header = None
         if was_empty and self.has_size and len(self._items):
             self.scroll_lines(1)  # the line appears over the top row: what is read stays put
@@ -167,6 +182,7 @@ class NoteList(NoteListBase):
         self._items.prepend(self._pending)
         self._pending = []
         self._pending_keys.clear()
+        self.pending_dropped = 0
         self.update_virtual_size()
         self._cursor = 0
         self.move_cursor(0, to_top=True)
@@ -209,7 +225,7 @@ class NoteList(NoteListBase):
 
     def header_strips(self, width: int) -> list[Strip]:
         """The "N new notes" line when notes are held back."""
-        count = len(self._pending)
+        count = self.new_count
         if not count:
             return []
         label = f"{count} new note{'s' if count != 1 else ''} (press {self._new_hint})"

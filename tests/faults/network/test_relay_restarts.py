@@ -1,0 +1,253 @@
+"""Relays SIGKILLed and restarted during a subscription, a publish and an AUTH: subscriptions resume with
+`since`, what was published meanwhile arrives, unsent notes go out when the relay is back, and nothing
+reaches the screen twice."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from tests.client.conftest import query_relay
+
+from nostr_tui.client import publishing
+from nostr_tui.client.core import NostrClient
+from nostr_tui.config import RelayConfig
+from nostr_tui.protocol.event import sign_event
+from nostr_tui.protocol.keys import SecretKey
+from nostr_tui.relay.notifications import PublishStatus, RelayState
+from nostr_tui.tui.app import NostrApp
+from nostr_tui.tui.screens.feed import FeedScreen
+from nostr_tui.tui.widgets.compose import Compose
+from nostr_tui.tui.widgets.note_list import NoteList
+from nostr_tui.tui.widgets.status_bar import StatusBar
+
+from .conftest import (
+    LocalRelayProcess,
+    Notifications,
+    Recorder,
+    config_for,
+    count_outage_events,
+    eventually,
+    make_client,
+    seed_store,
+)
+
+StartRelay = Callable[..., Awaitable[LocalRelayProcess]]
+
+
+def follows(me: SecretKey, *others: SecretKey) -> Any:
+    """My contact list (kind 3), as an earlier session left it in the store."""
+    return sign_event(me, 3, "", [["p", o.public_key] for o in others], int(time.time()) - 1000)
+
+
+def home_reqs(recorder: Recorder, author: str, since: int = 0) -> list[list[Any]]:
+    """REQs of the home feed (asking for notes by `author`) sent from the `since`-th frame on."""
+    return [f for f in recorder.reqs(since=since) if any(author in (flt.get("authors") or []) and 1 in
+                                                         (flt.get("kinds") or []) for flt in f[2:])]
+
+
+def home_open(client: NostrClient, author: str) -> bool:
+    """True once the pool holds the home feed's subscription (notes by `author`)."""
+    return any(author in (f.authors or ()) and 1 in (f.kinds or ())
+               for sub in client.pool._subs.values() for f in sub.filters)
+
+
+async def started(client: NostrClient, clients: list[NostrClient]) -> NostrClient:
+    clients.append(client)
+    await client.start()
+    return client
+
+
+async def test_subscription_resumes_with_since_and_the_gap_arrives_once(
+    relay_procs: StartRelay, clients: list[NostrClient], tmp_path: Path
+) -> None:
+    relay = await relay_procs()
+    me, writer_key = SecretKey.generate(), SecretKey.generate()
+    config = config_for(tmp_path / "reader", [relay.url])
+    await seed_store(config, me, [follows(me, writer_key)])
+    recorder = Recorder()
+    reader = await started(make_client(config, me, recorder.connect), clients)
+    seen = Notifications(reader)
+    await reader.feed("home").first_page()
+    writer = await started(make_client(config_for(tmp_path / "writer", [relay.url]), writer_key), clients)
+    first, results = await publishing.post(writer, "before the outage")
+    assert results[0].status is PublishStatus.ACCEPTED
+    await eventually(lambda: first.id in seen.feed_ids)
+
+    recorder.gate.clear()  # the reader stays away until the gap exists on the relay
+    await relay.kill()
+    await eventually(lambda: reader.pool.relay(relay.url).state is RelayState.WAITING)  # type: ignore[union-attr]
+    await relay.start()
+    during = [await publishing.post(writer, f"during the outage {i}") for i in range(3)]
+    async def writer_done() -> bool:
+        return await writer.unsent() == []
+
+    await eventually(writer_done)  # on the relay now (at once, or from the outbox once it reconnected)
+    mark = len(recorder.sent)
+    recorder.gate.set()
+    gap = {e.id for e, _ in during}
+    await eventually(lambda: gap <= set(seen.feed_ids))
+
+    resumed = home_reqs(recorder, writer_key.public_key, since=mark)
+    assert resumed, "the home subscription was not sent again"
+    assert all(flt.get("since") == first.created_at for req in resumed for flt in req[2:])  # the resume point
+    await asyncio.sleep(0.3)  # a second copy would have come by now
+    assert Counter(seen.feed_ids) == Counter([first.id, *gap])  # each note once
+    count_outage_events(len(gap), len(gap & set(seen.feed_ids)))
+    await seen.close()
+
+
+async def test_publish_in_flight_when_the_relay_dies_goes_out_when_it_is_back(
+    relay_procs: StartRelay, clients: list[NostrClient], tmp_path: Path
+) -> None:
+    relay = await relay_procs()
+    recorder = Recorder(record_received=False)
+    client = await started(make_client(config_for(tmp_path / "me", [relay.url]), SecretKey.generate(),
+                                       recorder.connect), clients)
+    seen = Notifications(client)
+    await client.wait_user_lists()
+    assert await client.pool.relay(relay.url).wait_connected(5)  # type: ignore[union-attr]
+
+    relay.stop()  # SIGSTOP: the socket stays open, nothing answers
+    sent = asyncio.Event()
+
+    async def note_sent(url: str, frame: list[Any]) -> None:
+        if frame[0] == "EVENT":
+            sent.set()
+
+    recorder.before_send = note_sent
+    publish = asyncio.create_task(publishing.post(client, "in flight when the relay died"))
+    await asyncio.wait_for(sent.wait(), 5)
+    await relay.kill()  # while the EVENT waits for its OK
+    event, results = await asyncio.wait_for(publish, 10)
+    assert results[0].status in (PublishStatus.UNREACHABLE, PublishStatus.TIMEOUT), results
+    assert [e.event.id for e in await client.unsent()] == [event.id]
+
+    await relay.start()  # empty (its store was in memory): only the outbox can bring the note back
+    await eventually(lambda: seen.unsent == 0)
+    held = await query_relay(relay.url, {"ids": [event.id]})
+    assert [h["id"] for h in held] == [event.id]
+    assert await client.unsent() == []
+    count_outage_events(1, len(held))
+    await seen.close()
+
+
+async def test_relay_killed_during_auth_for_a_subscription_and_for_a_publish(
+    relay_procs: StartRelay, clients: list[NostrClient], tmp_path: Path
+) -> None:
+    relay = await relay_procs(auth=True)
+    me, writer_key = SecretKey.generate(), SecretKey.generate()
+
+    def kill_during_auth(recorder: Recorder, ready: Callable[[], bool]) -> asyncio.Event:
+        """The first AUTH sent once `ready()` is held back; the relay is SIGKILLed; then it goes out."""
+        killed = asyncio.Event()
+
+        async def hook(url: str, frame: list[Any]) -> None:
+            if frame[0] != "AUTH" or killed.is_set():
+                return
+            await eventually(ready, timeout=5)
+            relay.kill_now()
+            killed.set()
+            await asyncio.sleep(0.2)
+
+        recorder.before_send = hook
+        return killed
+
+    # The reader's home subscription is refused (auth-required); the relay dies while it logs in.
+    config = config_for(tmp_path / "reader", [RelayConfig(relay.url, read=True, write=False, auth=True)])
+    await seed_store(config, me, [follows(me, writer_key)])
+    reader_rec = Recorder()
+    reader = make_client(config, me, reader_rec.connect)
+    reader_rec.gate.clear()  # every subscription is open before the first connection
+    reader = await started(reader, clients)
+    seen = Notifications(reader)
+    await reader.feed("home").first_page()
+    await eventually(lambda: home_open(reader, writer_key.public_key))
+
+    def home_refused() -> bool:
+        ids = {r[1] for r in home_reqs(reader_rec, writer_key.public_key)}
+        return any(f[0] == "CLOSED" and f[1] in ids for _, f in reader_rec.received)
+
+    killed = kill_during_auth(reader_rec, home_refused)
+    reader_rec.gate.set()
+    await asyncio.wait_for(killed.wait(), 10)
+    await relay.proc.wait()  # type: ignore[union-attr]
+    await relay.start()
+
+    # The writer's note is refused (auth-required); the relay dies while it logs in.
+    writer_rec = Recorder()
+    wconfig = config_for(tmp_path / "writer", [RelayConfig(relay.url, read=False, write=True, auth=True)])
+    writer = await started(make_client(wconfig, writer_key, writer_rec.connect), clients)
+    killed = kill_during_auth(writer_rec, lambda: True)
+    note, results = await publishing.post(writer, "sent while the relay died during the login")
+    assert killed.is_set()
+    assert results[0].status is PublishStatus.UNREACHABLE, results  # not a refusal: it stays in the outbox
+    assert [e.event.id for e in await writer.unsent()] == [note.id]
+    await relay.proc.wait()  # type: ignore[union-attr]
+    await relay.start()
+
+    # Both log in again: the note goes out from the outbox and reaches the reader's feed, once.
+    await eventually(lambda: note.id in seen.feed_ids, timeout=15)
+    assert await writer.unsent() == []
+    await asyncio.sleep(0.3)
+    assert seen.feed_ids.count(note.id) == 1
+    count_outage_events(1, seen.feed_ids.count(note.id))
+    await seen.close()
+
+
+async def wait_screen(pilot: Any, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "timed out waiting for the screen"
+        await pilot.pause(0.05)
+
+
+async def test_screen_shows_every_note_once_across_a_kill_and_restart(
+    relay_procs: StartRelay, clients: list[NostrClient], tmp_path: Path
+) -> None:
+    relay = await relay_procs()
+    me, writer_key = SecretKey.generate(), SecretKey.generate()
+    config = config_for(tmp_path / "me", [relay.url])
+    await seed_store(config, me, [follows(me, writer_key)])
+    writer = await started(make_client(config_for(tmp_path / "writer", [relay.url]), writer_key), clients)
+    before, _ = await publishing.post(writer, "before the outage")
+    app = NostrApp(config, client=make_client(config, me))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_screen(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+        home = app.screen.query_one("#feed-home-list", NoteList)
+        await wait_screen(pilot, lambda: home.item_count() == 1)
+
+        await relay.kill()
+        bar = app.screen.query_one(StatusBar)
+        await wait_screen(pilot, lambda: bar.relays_connected == 0)
+        # Written during the outage: mine from the screen, the writer's from its client; both are queued.
+        await pilot.press("c")
+        await pilot.press(*"written while the relay was down")
+        await pilot.press("ctrl+s")
+        await wait_screen(pilot, lambda: bar.unsent == 1)
+        await pilot.press("escape")
+        await wait_screen(pilot, lambda: not app.screen.query_one(Compose).display)
+        pending_writer = asyncio.create_task(publishing.post(writer, "the writer's note during the outage"))
+        await wait_screen(pilot, pending_writer.done)
+        during, results = pending_writer.result()
+        assert results[0].status is PublishStatus.UNREACHABLE
+
+        await relay.start()
+        await wait_screen(pilot, lambda: bar.unsent == 0 and bar.relays_connected == 1)
+        await wait_screen(pilot, lambda: home.new_count == 2)
+        await pilot.press("n")
+        await wait_screen(pilot, lambda: home.item_count() == 3)
+        await pilot.pause(0.3)  # a copy arriving late would show now
+        shown = [home.item(i).event for i in range(home.item_count())]
+        contents = sorted(e.content for e in shown)
+        assert contents == sorted(["before the outage", "written while the relay was down",
+                                   "the writer's note during the outage"])
+        assert len({e.id for e in shown}) == len(shown) == 3 and home.pending_count == 0
+        assert during.id in {e.id for e in shown} and before.id in {e.id for e in shown}
+        outage = ["written while the relay was down", "the writer's note during the outage"]
+        count_outage_events(len(outage), sum(c in contents for c in outage))
