@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import logging.handlers
+import os
 import shutil
 import tempfile
 import time
@@ -305,10 +308,6 @@ class NostrApp(App[int]):
 def log_to_file(path: Path | None = None) -> Path | None:
     """Send the program's log (INFO and up; never secrets) to a rotating private file while the TUI owns the
     terminal. Returns the file, or None when it cannot be opened (logging then stays off)."""
-    import logging
-    import logging.handlers
-    import os
-
     from ..paths import log_file
 
     target = path or log_file()
