@@ -152,3 +152,33 @@ def test_filter_from_args_builds_the_filter() -> None:
 def test_filter_from_args_rejects_bad_values(argv: tuple[str, ...], message: str) -> None:
     with pytest.raises(CliError, match=message):
         filter_from_args(parse(*argv))
+
+
+async def test_publish_and_req_log_in_only_where_the_config_allows(
+    local_relay: StartRelay, tmp_path: Path, secret: SecretKey
+) -> None:
+    url = await local_relay(auth=True)
+    event = note(secret, "members only")
+    env_key = {"NOSTR_SECRET_KEY": nip19.nsec_encode(secret)}
+
+    async def run(*args: str, allowed: bool, stdin: str = "") -> tuple[int, list[dict[str, object]], str]:
+        cfg = write_config(tmp_path, [url])
+        if allowed:
+            cfg.write_text(cfg.read_text().replace(f'url = "{url}"\n', f'url = "{url}"\nauth = true\n'))
+        env = dict(os.environ, NOSTR_TUI_DATA_DIR=str(tmp_path / "data"), **env_key)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "nostr_tui", "--config", str(cfg), *args,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), 30)
+        assert proc.returncode is not None
+        return proc.returncode, [json.loads(x) for x in out.decode().splitlines()], err.decode()
+
+    code, lines, err = await run("publish", allowed=False, stdin=event.to_json())
+    assert code == 1 and lines[0]["status"] != "accepted"
+    assert "relay requires login" in str(lines[0]["message"])
+    code, lines, err = await run("publish", allowed=True, stdin=event.to_json())
+    assert code == 0 and lines[0]["status"] == "accepted", (lines, err)
+    code, lines, err = await run("req", "-a", secret.public_key, allowed=True)
+    assert code == 0 and [line["id"] for line in lines] == [event.id]
+    assert secret.hex() not in err and nip19.nsec_encode(secret) not in err

@@ -156,6 +156,30 @@ def _print_event(event: Event, relay: str) -> None:
     sys.stdout.flush()
 
 
+def login_signer(args: argparse.Namespace) -> Callable[[str, str], Event | None]:
+    """A NIP-42 signer for relays the config allows: the key (NOSTR_SECRET_KEY or the active account)
+    is unlocked on the first challenge only; without one, the relay is reported as requiring login."""
+    from ..protocol.event import sign_event
+    from ..protocol.keys import SecretKey
+    from .protocol_cmds import signing_key
+
+    held: list[SecretKey | None] = []
+
+    def sign(url: str, challenge: str) -> Event | None:
+        if not held:
+            try:
+                held.append(signing_key(args))
+            except CliError as exc:
+                warn(f"{url} asks to log in, but no key is available: {exc}")
+                held.append(None)
+        secret = held[0]
+        if secret is None:
+            return None
+        return sign_event(secret, 22242, "", [["relay", url], ["challenge", challenge]])
+
+    return sign
+
+
 async def run_req(
     config: Config,
     relays: Sequence[str],
@@ -163,6 +187,7 @@ async def run_req(
     *,
     stream: bool = False,
     on_event: Callable[[Event, str], None] = _print_event,
+    auth_signer: Callable[[str, str], Event | None] | None = None,
 ) -> int:
     """Query `relays` with `flt`, handing each event once to `on_event(event, relay)`.
 
@@ -171,7 +196,8 @@ async def run_req(
     """
     failed: set[str] = set()
     async with RelayPool(
-        network=config.network, on_notification=_reporter(failed), auth_allowed=config.auth_allowed
+        network=config.network, on_notification=_reporter(failed), auth_allowed=config.auth_allowed,
+        auth_signer=auth_signer,
     ) as pool:
         for url in relays:
             pool.add_relay(url, read=True, write=False)
@@ -208,15 +234,18 @@ def _cmd_req(args: argparse.Namespace) -> int:
             _print_event(event, relay)
             saver.add(event, relay)
 
-        return asyncio.run(run_req(config, relays, flt, stream=args.stream, on_event=on_event))
+        return asyncio.run(run_req(config, relays, flt, stream=args.stream, on_event=on_event,
+                                   auth_signer=login_signer(args)))
 
 
 # ---------------------------------------------------------------- publish
 
 
-async def publish_event(config: Config, relays: Sequence[str], event: Event) -> tuple[RelayResult, ...]:
-    """Publish a signed event to `relays`; one result per relay."""
-    async with RelayPool(network=config.network, auth_allowed=config.auth_allowed) as pool:
+async def publish_event(
+    config: Config, relays: Sequence[str], event: Event, auth_signer: Callable[[str, str], Event | None] | None = None
+) -> tuple[RelayResult, ...]:
+    """Publish a signed event to `relays`; one result per relay (logging in where the config allows)."""
+    async with RelayPool(network=config.network, auth_allowed=config.auth_allowed, auth_signer=auth_signer) as pool:
         for url in relays:
             pool.add_relay(url, read=False, write=True)
         return await pool.publish(event)
@@ -232,7 +261,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         event = parse_event_json(text.strip())
     except EventError as exc:
         raise CliError(f"stdin: not a valid signed event ({exc.reason})") from None
-    results = asyncio.run(publish_event(config, relays, event))
+    results = asyncio.run(publish_event(config, relays, event, login_signer(args)))
     for r in results:
         print_json({"relay": r.url, "status": r.status.value, "message": r.message})
     return 0 if any(r.status is PublishStatus.ACCEPTED for r in results) else 1
