@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # SQLite primary result codes that mean "the file is damaged or is not a database".
@@ -92,3 +94,18 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+@contextmanager
+def translated(path: Path, corrupt: Callable[[Path, str], StoreError], what: str) -> Iterator[None]:
+    """Turn SQLite's errors into the store's own: `corrupt(path, detail)` for a damaged file,
+    StoreUnwritableError for a disk that is full or read-only; anything else passes through."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if is_corruption(exc):
+            raise corrupt(path, describe(exc)) from None
+        why = unwritable_reason(exc)
+        if why is not None:
+            raise StoreUnwritableError(what, path, why) from None
+        raise

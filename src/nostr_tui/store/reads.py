@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..protocol.event import Event
 from ..protocol.filters import Filter
 from .db import Database, file_bytes, schema_version
-from .errors import CacheCorruptError, StoreUnwritableError, describe, is_corruption, unwritable_reason
+from .errors import CacheCorruptError, translated
 from .rules import Relation
 from .sqlfilter import EVENT_COLUMNS, NEWEST_FIRST, filter_sql
 
@@ -146,17 +146,8 @@ class CacheReads:
     def _now(self) -> int:
         return int(self._clock())
 
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.DatabaseError as exc:
-            if is_corruption(exc):
-                raise CacheCorruptError(self.path, describe(exc)) from None
-            why = unwritable_reason(exc)
-            if why is not None:
-                raise StoreUnwritableError("event cache", self.path, why) from None
-            raise
+    def _guard(self) -> AbstractContextManager[None]:
+        return translated(self.path, CacheCorruptError, "event cache")
 
     def _events(self, stmt: tuple[str, object]) -> list[Event]:
         sql, params = stmt

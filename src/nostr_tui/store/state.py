@@ -9,7 +9,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 
 from ..protocol.event import Event, parse_event_json
 from .db import Database, connect, migrate
-from .errors import StateCorruptError, StoreError, StoreUnwritableError, describe, is_corruption, unwritable_reason
+from .errors import StateCorruptError, StoreError, StoreUnwritableError, describe, translated, unwritable_reason
 from .schema import STATE_MIGRATIONS
 
 Clock = Callable[[], float]
@@ -102,17 +102,8 @@ class StateStore:
         """The underlying connection, for integrity checks."""
         return self._db.conn
 
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.DatabaseError as exc:
-            if is_corruption(exc):
-                raise StateCorruptError(self.path, describe(exc)) from None
-            why = unwritable_reason(exc)
-            if why is not None:
-                raise StoreUnwritableError("state file", self.path, why) from None
-            raise
+    def _guard(self) -> AbstractContextManager[None]:
+        return translated(self.path, StateCorruptError, "state file")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
