@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
-from textual.app import App, SuspendNotSupported
+from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
 
 from ...client import publishing
 from ...client.core import ClientError
@@ -25,6 +26,7 @@ from ...store.errors import StoreError
 from ..widgets.compose import Compose, Mode
 from ..widgets.note_base import NoteListBase
 from ..widgets.note_list import NoteList
+from ..widgets.status_bar import StatusBar
 from ..widgets.thread_view import ThreadView
 from .modals import ConfirmModal
 
@@ -293,3 +295,47 @@ class NoteScreen(Screen[None]):
         lst = self.note_list()
         if lst is not None:
             lst.toggle_content_warning()
+
+
+class OneListScreen(NoteScreen):
+    """A heading over one list of notes and the compose pane (a profile, search results)."""
+
+    LIST_ID = "notes"
+
+    def heading(self) -> Static:
+        """The widget above the list."""
+        raise NotImplementedError
+
+    async def fill(self) -> None:
+        """Fill the heading and the list (runs in a worker)."""
+        raise NotImplementedError
+
+    def load(self) -> None:
+        """(Re)fill in the background."""
+        self.run_worker(self.fill, exit_on_error=False, exclusive=True, group="fill")  # type: ignore[arg-type]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield self.heading()
+        app = self.nostr
+        yield NoteList(id=self.LIST_ID, names=app.name_for, followed_names=app.followed_names(), clock=app.clock)
+        yield self.make_compose()
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Compose).display = False
+        self.query_one(NoteList).focus()
+        self.load()
+
+    def note_list(self) -> NoteListBase | None:
+        return self.query_one(NoteList)
+
+    def on_note_list_opened(self, message: NoteList.Opened) -> None:
+        """Enter opens the thread."""
+        self.nostr.open_thread(message.item.event.id)
+
+    def action_back(self) -> None:
+        """Back (Esc closes the compose pane first)."""
+        if not self.query_one(Compose).display:
+            self.app.pop_screen()

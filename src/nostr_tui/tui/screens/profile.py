@@ -7,9 +7,8 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
 
 from ...client import publishing
 from ...client.core import ClientError
@@ -18,14 +17,12 @@ from ...client.profiles import Profile, display_name, parse_profile
 from ...protocol import nip19
 from ...protocol.filters import Filter
 from ..safe_text import safe_text, single_line
-from ..widgets.note_base import NoteListBase
 from ..widgets.note_list import NoteList
-from ..widgets.status_bar import StatusBar
-from .base import NoteScreen
+from .base import OneListScreen
 from .modals import ConfirmModal
 
 
-class ProfileScreen(NoteScreen):
+class ProfileScreen(OneListScreen):
     """One person: who they are and what they wrote; f follows or unfollows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -39,22 +36,10 @@ class ProfileScreen(NoteScreen):
         self.pubkey = pubkey
         self.feed_key = f"profile:{pubkey}"
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("", id="profile-card")
-        app = self.nostr
-        yield NoteList(id="profile-list", names=app.name_for, followed_names=app.followed_names(), clock=app.clock)
-        yield self.make_compose()
-        yield StatusBar(id="status")
-        yield Footer()
+    LIST_ID = "profile-list"
 
-    def on_mount(self) -> None:
-        self.query_one("#compose").display = False
-        self.query_one(NoteList).focus()
-        self.load()
-
-    def note_list(self) -> NoteListBase | None:
-        return self.query_one(NoteList)
+    def heading(self) -> Static:
+        return Static("", id="profile-card")
 
     def _card(self, profile: Profile | None, verified: bool | None) -> Text:
         name = display_name(self.pubkey, profile)
@@ -73,8 +58,7 @@ class ProfileScreen(NoteScreen):
         t.append("\n" + ("You follow them · f to unfollow" if following else "f to follow"), style="italic")
         return t
 
-    @work(exit_on_error=False)
-    async def load(self) -> None:
+    async def fill(self) -> None:
         """Metadata and notes from the store, then relays."""
         client = self.nostr.client
         card = self.query_one("#profile-card", Static)
@@ -99,18 +83,9 @@ class ProfileScreen(NoteScreen):
         if isinstance(event, FeedNew) and event.feed == self.feed_key:
             self.query_one(NoteList).prepend_new(list(event.items))
 
-    def on_note_list_opened(self, message: NoteList.Opened) -> None:
-        """Enter opens the thread."""
-        self.nostr.open_thread(message.item.event.id)
-
     def action_show_new(self) -> None:
         """Jump to new notes."""
         self.query_one(NoteList).show_new()
-
-    def action_back(self) -> None:
-        """Back."""
-        if not self.query_one("#compose").display:
-            self.app.pop_screen()
 
     def action_follow(self) -> None:
         """Follow or unfollow, after a confirmation."""
