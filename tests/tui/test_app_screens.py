@@ -213,3 +213,58 @@ async def test_generating_a_key_asks_the_passphrase_twice_in_modals(tmp_path: An
         assert not account.read_only and account.ncryptsec.startswith("ncryptsec1")
         secret = app.client.keystore.secret_key(account.name, fixed("correct horse"))
         assert secret.public_key == account.pubkey
+
+
+async def test_react_and_repost_ask_first_then_publish_and_the_palette_opens_references() -> None:
+    from nostr_tui.protocol.filters import Filter
+    from nostr_tui.tui.commands import classify
+
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(120, 45)) as pilot:
+        home = await start(pilot, app)
+        target = home.selected_item
+        assert target is not None
+
+        async def mine(kind: int) -> list[Any]:
+            return await app.client.db.read_cache(
+                lambda c: c.query(Filter.make(authors=[app.client.pubkey], kinds=[kind])))
+
+        # + asks; n publishes nothing
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        assert await mine(7) == []
+        # + then y: a NIP-25 reaction to the selected note
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 10
+        while not await mine(7):
+            assert loop.time() < end
+            await pilot.pause(0.1)
+        reaction = (await mine(7))[0]
+        assert reaction.content == "+" and ("e", target.event.id) in [t[:2] for t in reaction.tags]
+        # t then y: a repost carrying the note
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        end = loop.time() + 10
+        while not await mine(6):
+            assert loop.time() < end
+            await pilot.pause(0.1)
+        assert target.event.id in (await mine(6))[0].content
+
+        # the palette's reference handling: npub and nprofile open profiles, note and nevent threads
+        npub = nip19.npub_encode(target.author.pubkey)
+        assert classify("nostr:" + npub) == ("profile", target.author.pubkey)
+        assert classify(nip19.encode(nip19.Nevent(target.event.id)))[0] == "thread"
+        assert classify("not a reference") is None
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*npub)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
+        assert app.screen.pubkey == target.author.pubkey
