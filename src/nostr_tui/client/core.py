@@ -211,9 +211,15 @@ class NostrClient:
             raise ClientError(str(exc)) from None
         return self._secret
 
+    async def unlock(self) -> SecretKey:
+        """The active account's key, unlocked off the event loop (the passphrase prompt and scrypt take time)."""
+        if self._secret is not None:
+            return self._secret
+        return await asyncio.to_thread(self.signer)
+
     async def _auth_sign(self, url: str, challenge: str) -> Event | None:
         try:
-            secret = self.signer()
+            secret = await self.unlock()
         except ClientError:
             return None
         return sign_event(secret, 22242, "", [["relay", url], ["challenge", challenge]])

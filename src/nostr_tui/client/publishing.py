@@ -99,7 +99,7 @@ async def publish(client: NostrClient, kind: int, content: str, tags: Sequence[S
     """
     from .core import ClientError
 
-    secret = client.signer()
+    secret = await client.unlock()
     event = sign_event(secret, kind, content, tags, int(client.clock()) if created_at is None else created_at)
     if relays is None:
         await client.wait_user_lists()
@@ -145,7 +145,7 @@ async def reply(client: NostrClient, parent_id: str, text: str) -> tuple[Event, 
 
     `parent_id` is a hex id or any note reference (note1, nevent1 with relay hints, nostr: URI).
     """
-    client.signer()  # a read-only account gets its answer before any network work
+    await client.unlock()  # a read-only account gets its answer before any network work
     parent = await _find(client, parent_id)
     content, tags = await compose_content(client, text)
     thread_tags = await _thread_tags(client, parent)
@@ -174,7 +174,7 @@ async def _thread_tags(client: NostrClient, parent: Event) -> list[list[str]]:
 
 async def quote(client: NostrClient, note_id: str, text: str) -> tuple[Event, list[RelayResult]]:
     """Publish a note quoting another: a `nostr:nevent` reference in the text and a `q` tag."""
-    client.signer()  # a read-only account gets its answer before any network work
+    await client.unlock()  # a read-only account gets its answer before any network work
     target = await _find(client, note_id)
     hints = await client.db.read_cache(lambda c: c.seen_on(target.id))
     ref = nip19.encode(nip19.Nevent(target.id, tuple(hints[:2]), target.pubkey, target.kind))
@@ -185,7 +185,7 @@ async def quote(client: NostrClient, note_id: str, text: str) -> tuple[Event, li
 
 async def react(client: NostrClient, note_id: str, content: str = "+") -> tuple[Event, list[RelayResult]]:
     """Publish a NIP-25 reaction."""
-    client.signer()  # a read-only account gets its answer before any network work
+    await client.unlock()  # a read-only account gets its answer before any network work
     target = await _find(client, note_id)
     tags = [["e", target.id], ["p", target.pubkey], ["k", str(target.kind)]]
     return await publish(client, 7, content, tags)
@@ -193,7 +193,7 @@ async def react(client: NostrClient, note_id: str, content: str = "+") -> tuple[
 
 async def repost(client: NostrClient, note_id: str) -> tuple[Event, list[RelayResult]]:
     """Publish a NIP-18 repost (kind 6 with the note's JSON)."""
-    client.signer()  # a read-only account gets its answer before any network work
+    await client.unlock()  # a read-only account gets its answer before any network work
     target = await _find(client, note_id)
     hints = await client.db.read_cache(lambda c: c.seen_on(target.id))
     tags = [["e", target.id, hints[0] if hints else ""], ["p", target.pubkey]]
@@ -204,7 +204,7 @@ async def delete(client: NostrClient, note_id: str, reason: str = "") -> tuple[E
     """Ask relays to delete one of the user's own notes (NIP-09)."""
     from .core import ClientError
 
-    client.signer()  # a read-only account gets its answer before any network work
+    await client.unlock()  # a read-only account gets its answer before any network work
     target = await _find(client, note_id)
     if target.pubkey != client.pubkey:
         raise ClientError("only your own notes can be deleted")
@@ -248,7 +248,7 @@ async def change_follows(
 
     if client.pubkey is None:
         raise ClientError("no account: add one with `nostr-tui keys generate` or `keys import`")
-    client.signer()  # fail early for read-only accounts, before any network work
+    await client.unlock()  # fail early for read-only accounts, before any network work
     try:
         current = await newest_follow_list(client)
     except FollowListUnavailable:

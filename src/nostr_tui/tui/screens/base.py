@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shlex
 import subprocess
@@ -183,7 +182,7 @@ class NoteScreen(Screen[None]):
         client = self.nostr.client
         self.nostr.save_draft_now(self.draft_key(), text)
         try:
-            await asyncio.to_thread(client.signer)
+            await client.unlock()
             target = self.compose_target
             if self.compose_mode == "reply" and target is not None:
                 coro = publishing.reply(client, target.event.id, text)
@@ -254,7 +253,7 @@ class NoteScreen(Screen[None]):
         """React or repost in the background and say how it went."""
         client = self.nostr.client
         try:
-            await asyncio.to_thread(client.signer)
+            await client.unlock()
             fn = publishing.react if action == "react" else publishing.repost
             _, results = await fn(client, note_id)
         except (ClientError, StoreError) as exc:

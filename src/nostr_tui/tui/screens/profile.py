@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -103,7 +102,7 @@ class ProfileScreen(OneListScreen):
         """Publish the new follow list, starting from the newest one the relays hold."""
         client = self.nostr.client
         try:
-            await asyncio.to_thread(client.signer)
+            await client.unlock()
             await publishing.change_follows(client, add=[self.pubkey] if follow else [],
                                             remove=[] if follow else [self.pubkey])
         except ClientError as exc:
