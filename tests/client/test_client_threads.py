@@ -55,6 +55,8 @@ async def test_a_thread_spread_over_three_relays_is_assembled_whole(relays, down
     stored = await client.db.read_cache(lambda cache: {k: cache.get(e.id) for k, e in t.items()})
     assert all(stored[k] == t[k] for k in t)
     assert c in await client.db.read_cache(lambda cache: cache.seen_on(focus.id))
+    # The hinted relay was borrowed for the fetch, not kept in the pool reconnecting for ever.
+    assert c not in client.pool.urls and set(client.pool.urls) == {a, b, down_url}
 
     # Opening it again is served from the store at once.
     again = await open_thread(client, nip19.note_encode(t["root"].id))

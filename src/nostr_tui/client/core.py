@@ -113,6 +113,7 @@ class NostrClient:
         self._seen_flush: asyncio.Task[Any] | None = None
         self._user_sync: asyncio.Task[Any] | None = None
         self._nip05_pending: set[tuple[str, str]] = set()
+        self._borrowed: dict[str, int] = {}  # relays a fetch added for its hints -> fetches using them
         self._profiles_asked: set[str] = set()
         self._profiles_wanted: set[str] = set()
         self._profiles_task: asyncio.Task[Any] | None = None
@@ -293,9 +294,15 @@ class NostrClient:
         plan = plan_reading(follows, lists, base, max_extra=MAX_EXTRA_RELAYS)
         extra = {url: authors for url, authors in plan.items() if url not in base}
         for url in extra:
-            if self.pool.relay(url) is None:
-                self.pool.add_relay(url, read=False, write=False)
+            self.use_relay(url)
         return extra
+
+    def use_relay(self, url: str) -> None:
+        """Keep a relay in the pool for good (an outbox target, a follow's relay), neither read nor written
+        by default; a relay only borrowed by a fetch stops being dropped after it."""
+        self._borrowed.pop(url, None)
+        if self.pool.relay(url) is None:
+            self.pool.add_relay(url, read=False, write=False)
 
     def item_context(self) -> ItemContext:
         """Mutes, follows and NIP-05 verdicts for decorating notes."""
@@ -325,11 +332,13 @@ class NostrClient:
             return []
         chosen = None
         if relays is not None:
-            chosen = []
-            for url in relays:
+            chosen = list(dict.fromkeys(relays))
+            for url in chosen:  # relay hints: borrowed for this fetch, dropped after it unless kept meanwhile
                 if self.pool.relay(url) is None:
                     self.pool.add_relay(url, read=False, write=False)
-                chosen.append(url)
+                    self._borrowed[url] = 0
+                if url in self._borrowed:
+                    self._borrowed[url] += 1
         sub = self.pool.subscribe(list(filters), relays=chosen, close_on_eose=True, eose_timeout=timeout)
         out: list[Received] = []
         try:
@@ -337,6 +346,12 @@ class NostrClient:
                 out.append(r)
         finally:
             sub.close()
+            for url in chosen or ():
+                if url in self._borrowed:
+                    self._borrowed[url] -= 1
+                    if self._borrowed[url] <= 0 and not self._closing:
+                        del self._borrowed[url]
+                        await self.pool.remove_relay(url)
         if out:
             await self.store_received(out)
         return [r.event for r in out]

@@ -108,8 +108,7 @@ async def publish(client: NostrClient, kind: int, content: str, tags: Sequence[S
     if not targets:
         raise ClientError("no relay to publish to: add one to the config or your relay list")
     for url in targets:
-        if client.pool.relay(url) is None:
-            client.pool.add_relay(url, read=False, write=False)
+        client.use_relay(url)  # kept: the outbox retries there when it reconnects
 
     def save(state: Any) -> None:
         state.outbox_add(event, targets, draft_key=draft_key)
