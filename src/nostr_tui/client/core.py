@@ -7,8 +7,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +23,6 @@ from ..relay.notifications import (
     AuthRequired,
     Notice,
     Notification,
-    PublishStatus,
-    RelayResult,
     RelayState,
     StateChanged,
     SubscriptionClosed,
@@ -34,20 +30,18 @@ from ..relay.notifications import (
 from ..relay.pool import RelayPool
 from ..relay.subscription import Received
 from ..store.aio import Store
-from ..store.state import Delivery, OutboxEntry
 from .events import (
     EventQueue,
     FeedNew,
     Message,
-    OutboxChanged,
-    ProfileUpdated,
-    PublishProgress,
     RelayStatusChanged,
 )
 from .feeds import Feed, FeedSpec
-from .items import ItemContext, authors_for, build_items
-from .models import Author, NoteItem
+from .items import ItemContext, build_items
+from .models import NoteItem
 from .moderation import MUTE_LIST_KIND, MuteList, parse_mute_list
+from .outbox import OutboxMixin
+from .people import PeopleMixin
 from .profiles import Nip05Checker
 from .routing import RELAY_LIST_KIND, RelayList, parse_relay_list, plan_reading
 
@@ -61,7 +55,7 @@ class ClientError(Exception):
     """Something the person asked for cannot be done; the message says why and what to do."""
 
 
-class NostrClient:
+class NostrClient(PeopleMixin, OutboxMixin):
     """Everything a Nostr client does without a screen.
 
     Seams for tests: `connect` (websocket opener), `clock`, `ask_passphrase`, `keystore`, `nip05`.
@@ -412,107 +406,6 @@ class NostrClient:
         self.check_nip05(items)
         return items
 
-    # ------------------------------------------------------------------ NIP-05
-
-    def check_nip05(self, items: Iterable[NoteItem]) -> None:
-        """Start background NIP-05 checks for the authors shown that carry an unchecked identifier,
-        and fetch the profiles (kind 0) of authors the store has none for.
-
-        Never waits; each finished check or fetched profile is announced as ProfileUpdated.
-        """
-        items = list(items)
-        self._want_profiles({a.pubkey for a in _authors_in(items)})
-        for author in _authors_in(items):
-            if author.nip05 is None or author.nip05_verified is not None:
-                continue
-            key = (author.nip05.lower(), author.pubkey)
-            if key in self._nip05_pending or self._closing:
-                continue
-            self._nip05_pending.add(key)
-            self.spawn(self._check_one(author))
-
-    def _want_profiles(self, pubkeys: set[str]) -> None:
-        fresh = pubkeys - self._profiles_asked
-        if not fresh or self._closing:
-            return
-        if len(self._profiles_asked) > 50_000:
-            self._profiles_asked.clear()
-        self._profiles_asked |= fresh
-        self._profiles_wanted |= fresh
-        if self._profiles_task is None:
-            self._profiles_task = self.spawn(self._fetch_profiles())
-
-    async def _fetch_profiles(self) -> None:
-        """Fetch, in batches, the kind 0 of authors shown without one; announce each as ProfileUpdated."""
-        try:
-            await asyncio.sleep(0.3)  # gather the authors of several batches into one request
-            wanted, self._profiles_wanted = sorted(self._profiles_wanted), set()
-            have = await self.db.read_cache(lambda c: set(c.profiles(wanted)))
-            missing = [pk for pk in wanted if pk not in have]
-            for start in range(0, len(missing), 200):
-                chunk = missing[start:start + 200]
-                got = await self.fetch([Filter.make(authors=chunk, kinds=[0])])
-                found = sorted({e.pubkey for e in got if e.kind == 0})
-                if not found:
-                    continue
-                ctx = self.item_context()
-                authors = await self.db.read_cache(partial(authors_for, pubkeys=found, ctx=ctx))
-                for author in authors.values():
-                    self.events.put(ProfileUpdated(author.pubkey, author))
-                    if author.nip05 is not None and not self._closing:
-                        self._nip05_pending.add((author.nip05.lower(), author.pubkey))
-                        self.spawn(self._check_one(author))
-        finally:
-            self._profiles_task = None
-            if self._profiles_wanted and not self._closing:
-                self._profiles_task = self.spawn(self._fetch_profiles())
-
-    async def _check_one(self, author: Author) -> None:
-        assert author.nip05 is not None
-        try:
-            ok = await self.nip05.verify(author.nip05, author.pubkey)
-        finally:
-            self._nip05_pending.discard((author.nip05.lower(), author.pubkey))
-        self.events.put(ProfileUpdated(author.pubkey, replace(author, nip05_verified=ok)))
-
-    # ------------------------------------------------------------------ outbox
-
-    async def unsent(self) -> list[OutboxEntry]:
-        """Outbox entries that some relay has still to take (rejections are final, not unsent)."""
-        entries = await self.db.state(lambda s: s.outbox_entries())
-        return [e for e in entries if any(d.state is Delivery.PENDING for d in e.deliveries)]
-
-    async def _report_outbox(self) -> None:
-        self.events.put(OutboxChanged(len(await self.unsent())))
-
-    async def retry_outbox(self, url: str) -> None:
-        """Send every event still pending for this relay (called when it connects)."""
-        pending = await self.db.state(lambda s: s.outbox_pending(url))
-        for event in pending:
-            if self.pool.relay(url) is None or self._closing:
-                return
-            await self.deliver(event, [url])
-
-    async def deliver(self, event: Event, relays: Sequence[str]) -> list[RelayResult]:
-        """Publish an event already in the outbox; record and announce each relay's answer."""
-        results: list[RelayResult] = []
-        remaining = len(relays)
-
-        async def one(url: str) -> None:
-            nonlocal remaining
-            await self.db.state(lambda s: s.outbox_attempt(event.id, url))
-            result = (await self.pool.publish(event, [url]))[0]
-            accepted = result.status is PublishStatus.ACCEPTED
-            if accepted or result.status is PublishStatus.REJECTED:
-                await self.db.state(lambda s: s.outbox_result(event.id, url, accepted, result.message))
-            remaining -= 1
-            results.append(result)
-            self.events.put(PublishProgress(event.id, result, remaining))
-
-        await asyncio.gather(*(one(u) for u in relays))
-        await self._report_outbox()
-        return results
-
 
 def _record_seen(cache: Any, seen: Sequence[tuple[str, str]]) -> None:
     """Note in the cache that events it holds were also received from these relays."""
@@ -520,14 +413,3 @@ def _record_seen(cache: Any, seen: Sequence[tuple[str, str]]) -> None:
         event = cache.get(event_id)
         if event is not None:
             cache.add([event], relay=url)
-
-
-def _authors_in(items: Iterable[NoteItem]) -> Iterable[Author]:
-    for item in items:
-        yield item.author
-        if item.reposted_by is not None:
-            yield item.reposted_by
-        if item.reacted_by is not None:
-            yield item.reacted_by
-        for q in item.quoted:
-            yield q.author
