@@ -230,3 +230,16 @@ def test_surrounding_whitespace_and_non_strings() -> None:
     for bad in (None, b"npub1", 5):
         with pytest.raises(Nip19Error):
             nip19.decode(bad)  # type: ignore[arg-type]
+
+
+def test_references_to_people_and_notes_in_any_form() -> None:
+    pk, eid = "ab" * 32, "cd" * 32
+    for text in (pk, pk.upper(), nip19.npub_encode(pk), "nostr:" + nip19.encode(nip19.Nprofile(pk, ("wss://r",)))):
+        assert nip19.pubkey_from_ref(" " + text + "\n") == pk
+    assert nip19.event_ref(eid) == (eid, ())
+    assert nip19.event_ref(nip19.note_encode(eid)) == (eid, ())
+    assert nip19.event_ref("nostr:" + nip19.encode(nip19.Nevent(eid, ("wss://a", "wss://b")))) == (eid, ("wss://a", "wss://b"))
+    for bad, call in (("bob", nip19.pubkey_from_ref), (nip19.note_encode(eid), nip19.pubkey_from_ref),
+                      ("ab", nip19.event_ref), (nip19.npub_encode(pk), nip19.event_ref)):
+        with pytest.raises(nip19.Nip19Error):
+            call(bad)

@@ -66,17 +66,10 @@ def _text(given: str | None) -> str:
 
 
 def _pubkey(ref: str) -> str:
-    text = ref.strip()
-    if text.startswith("nostr:"):
-        text = text[len("nostr:"):]
-    if len(text) == 64 and all(c in "0123456789abcdef" for c in text.lower()):
-        return text.lower()
     try:
-        ent = nip19.decode(text, ("npub", "nprofile"))
+        return nip19.pubkey_from_ref(ref)
     except nip19.Nip19Error as exc:
         raise CliError(f"not a person: {exc.reason} (give an npub, nprofile or hex public key)") from None
-    pubkey: str = ent.pubkey  # type: ignore[union-attr]
-    return pubkey
 
 
 def _author(a: Author | None) -> dict[str, Any] | None:

@@ -46,33 +46,18 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="T", help="created at or before T (unix seconds or ISO 8601)")
 
 
-def _hex32(text: str) -> str | None:
-    value = text.strip().lower()
-    return value if len(value) == 64 and _HEX.issuperset(value) else None
-
-
 def _author(text: str) -> str:
-    hex_value = _hex32(text)
-    if hex_value is not None:
-        return hex_value
     try:
-        entity = nip19.decode(text, expect=("npub", "nprofile"))
+        return nip19.pubkey_from_ref(text)
     except nip19.Nip19Error as exc:
         raise CliError(f"-a {text[:80]}: not a hex public key or npub ({exc.reason})") from None
-    assert isinstance(entity, (nip19.Npub, nip19.Nprofile))
-    return entity.pubkey
 
 
 def _event_id(text: str) -> str:
-    hex_value = _hex32(text)
-    if hex_value is not None:
-        return hex_value
     try:
-        entity = nip19.decode(text, expect=("note", "nevent"))
+        return nip19.event_ref(text)[0]
     except nip19.Nip19Error as exc:
         raise CliError(f"-e {text[:80]}: not a hex event id, note or nevent ({exc.reason})") from None
-    assert isinstance(entity, (nip19.Note, nip19.Nevent))
-    return entity.id
 
 
 def parse_time(text: str, option: str) -> int:

@@ -22,17 +22,10 @@ class BadReference(ValueError):
 
 def parse_note_ref(ref: str) -> tuple[str, tuple[str, ...]]:
     """(event id, relay hints) from a hex id, `note1`, `nevent1` or `nostr:` URI."""
-    text = ref.strip()
-    if len(text) == 64 and all(c in "0123456789abcdef" for c in text.lower()):
-        return text.lower(), ()
     try:
-        ent = nip19.decode(text, ("note", "nevent"))
+        return nip19.event_ref(ref)
     except nip19.Nip19Error as exc:
         raise BadReference(f"not a note reference: {exc.reason}") from None
-    if isinstance(ent, nip19.Nevent):
-        return ent.id, ent.relays
-    assert isinstance(ent, nip19.Note)
-    return ent.id, ()
 
 
 MAX_ANCESTORS = 200

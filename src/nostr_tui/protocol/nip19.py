@@ -427,3 +427,32 @@ def nsec_decode(text: str) -> SecretKey:
     entity = decode(text, "nsec")
     assert isinstance(entity, Nsec)
     return entity.secret
+
+
+def _hex64(text: str) -> str | None:
+    value = text.lower()
+    return value if len(value) == 64 and _HEX.issuperset(value) else None
+
+
+def pubkey_from_ref(text: str) -> str:
+    """The hex public key named by a hex key, npub, nprofile or `nostr:` URI. Raises Nip19Error."""
+    value = text.strip()
+    found = _hex64(value)
+    if found is not None:
+        return found
+    entity = decode(value, ("npub", "nprofile"))
+    assert isinstance(entity, Npub | Nprofile)
+    return entity.pubkey
+
+
+def event_ref(text: str) -> tuple[str, tuple[str, ...]]:
+    """(event id, relay hints) named by a hex id, note, nevent or `nostr:` URI. Raises Nip19Error."""
+    value = text.strip()
+    found = _hex64(value)
+    if found is not None:
+        return found, ()
+    entity = decode(value, ("note", "nevent"))
+    if isinstance(entity, Nevent):
+        return entity.id, entity.relays
+    assert isinstance(entity, Note)
+    return entity.id, ()
