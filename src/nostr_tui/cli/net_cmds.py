@@ -25,9 +25,6 @@ from ..relay import (
 )
 from .common import CliError, config_from_args, print_json, warn
 
-_HEX = frozenset("0123456789abcdef")
-
-
 # ---------------------------------------------------------------- filters from arguments
 
 
