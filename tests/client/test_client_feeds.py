@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -20,7 +18,7 @@ from nostr_tui.client.profiles import Nip05Checker
 from nostr_tui.protocol.event import sign_event
 from nostr_tui.protocol.keys import SecretKey
 
-from .conftest import wait_for_event
+from .conftest import serve_nostr_json, wait_for_event
 
 ME, ALICE, BOB, CAROL, MALLORY = (SecretKey.generate() for _ in range(5))
 
@@ -107,25 +105,8 @@ async def test_mentions_global_profile_and_hashtag_feeds(relays, down_url, clien
 @pytest.fixture
 def nostr_json() -> Iterator[str]:
     """A NIP-05 server on 127.0.0.1 that lists alice; yields its host:port."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = json.dumps({"names": {"alice": ALICE.public_key}}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
+    with serve_nostr_json({"alice": ALICE.public_key}) as (host, _):
+        yield host
 
 
 async def test_nip05_marks_appear_after_a_background_check(relays, client_factory, nostr_json) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -13,6 +11,8 @@ from nostr_tui.client.moderation import content_warning, parse_mute_list
 from nostr_tui.client.profiles import Nip05Checker, display_name, parse_profile, short_npub, split_nip05
 from nostr_tui.protocol.event import sign_event
 from nostr_tui.protocol.keys import SecretKey
+
+from .conftest import serve_nostr_json
 
 KEY = SecretKey.generate()
 
@@ -35,42 +35,19 @@ def test_nip05_split() -> None:
 
 
 @pytest.fixture
-def well_known() -> Iterator[tuple[str, dict[str, object]]]:
-    doc: dict[str, object] = {"names": {"bob": KEY.public_key}}
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            body = json.dumps(doc).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}", {"hits": hits}
-    finally:
-        server.shutdown()
-        server.server_close()
+def well_known() -> Iterator[tuple[str, list[str]]]:
+    with serve_nostr_json({"bob": KEY.public_key}) as served:
+        yield served
 
 
-
-async def test_nip05_verified_and_cached(well_known: tuple[str, dict[str, object]]) -> None:
-    host, state = well_known
+async def test_nip05_verified_and_cached(well_known: tuple[str, list[str]]) -> None:
+    host, hits = well_known
     checker = Nip05Checker(scheme="http", timeout=2.0)
     # split_nip05 needs a dot in the domain: 127.0.0.1:port has them
     assert await checker.verify(f"bob@{host}", KEY.public_key) is True
     assert await checker.verify(f"bob@{host}", "0" * 64) is False
     assert await checker.verify(f"carol@{host}", KEY.public_key) is False
-    hits = state["hits"]
-    assert isinstance(hits, list) and hits[0] == "/.well-known/nostr.json?name=bob"
+    assert hits[0] == "/.well-known/nostr.json?name=bob"
     before = len(hits)
     assert checker.cached(f"bob@{host}", KEY.public_key) is True
     assert await checker.verify(f"bob@{host}", KEY.public_key) is True
