@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -115,3 +117,12 @@ def screen_lines(widget: NoteList | ThreadView) -> list[str]:
 def screen_text(widget: NoteList | ThreadView) -> str:
     """The widget's rows joined by newlines."""
     return "\n".join(screen_lines(widget))
+
+
+async def wait_for(pilot: Any, condition: Callable[[], object], timeout: float = 15.0) -> None:
+    """Let the app run until `condition()` holds (bounded: fails after `timeout` seconds)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "timed out waiting for the screen"
+        await pilot.pause(0.05)

@@ -14,13 +14,7 @@ from nostr_tui.tui.widgets.compose import Compose
 from nostr_tui.tui.widgets.note_list import NoteList
 from nostr_tui.tui.widgets.thread_view import ThreadView
 
-
-async def wait_for(pilot, condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)
+from .apps import wait_for
 
 
 async def test_demo_feed_thread_and_reply() -> None:

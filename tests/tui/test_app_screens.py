@@ -20,13 +20,7 @@ from nostr_tui.tui.screens.relays import RelaysScreen
 from nostr_tui.tui.widgets.compose import Compose
 from nostr_tui.tui.widgets.note_list import NoteList
 
-
-async def wait_for(pilot: Any, condition: Any, timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)
+from .apps import wait_for
 
 
 def on(app: NostrApp, screen_type: type, selector: Any) -> bool:

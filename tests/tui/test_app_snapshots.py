@@ -5,7 +5,6 @@ Update after an intended change with `pytest tests/tui/test_app_snapshots.py --s
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from nostr_tui.config import Config
@@ -17,16 +16,10 @@ from nostr_tui.tui.screens.thread import ThreadScreen
 from nostr_tui.tui.widgets.note_list import NoteList
 from nostr_tui.tui.widgets.thread_view import ThreadView
 
+from .apps import wait_for
+
 CLOCK = 1_795_888_800.0  # 2026-11-28 18:00 UTC: a day after the newest demo notes, so relative times are stable
 SIZE = (100, 36)
-
-
-async def _until(pilot: Any, condition: Any) -> None:
-    for _ in range(400):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the screen did not settle")
 
 
 def _app() -> NostrApp:
@@ -37,9 +30,9 @@ def test_feed_screen_snapshot(snap_compare: Any) -> None:
     app = _app()
 
     async def settle(pilot: Any) -> None:
-        await _until(pilot, lambda: isinstance(app.screen, FeedScreen) and app.screen.query(NoteList)
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and app.screen.query(NoteList)
                      and app.screen.query_one("#feed-home-list", NoteList).item_count() > 20)
-        await _until(pilot, lambda: app.relays_connected == 1)
+        await wait_for(pilot, lambda: app.relays_connected == 1)
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
@@ -49,12 +42,12 @@ def test_thread_screen_snapshot(snap_compare: Any) -> None:
     app = _app()
 
     async def settle(pilot: Any) -> None:
-        await _until(pilot, lambda: isinstance(app.screen, FeedScreen) and app.screen.query(NoteList))
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and app.screen.query(NoteList))
         app.open_thread(nip19.note_encode(seed_thread().quote))
-        await _until(pilot, lambda: isinstance(app.screen, ThreadScreen) and app.screen.query(ThreadView)
+        await wait_for(pilot, lambda: isinstance(app.screen, ThreadScreen) and app.screen.query(ThreadView)
                      and app.screen.query_one(ThreadView).item_count() >= 13
                      and "asking relays" not in str(app.screen.query_one("#thread-status").render()))
-        await _until(pilot, lambda: app.relays_connected == 1)
+        await wait_for(pilot, lambda: app.relays_connected == 1)
         await pilot.press("j", "j")
         await pilot.pause(0.3)
 
