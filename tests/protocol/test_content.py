@@ -20,6 +20,7 @@ from nostr_tui.protocol.content import (
     tags_for_content,
     tokenize,
 )
+from nostr_tui.protocol.keys import SecretKey
 from nostr_tui.protocol.nip19 import Naddr, Nevent, Note, Nprofile, Npub
 
 PK = "3bf0c63fcb93463407af97a5e5ee64fa883d107ef9e558472c4eb9aaaefa459d"
@@ -30,7 +31,7 @@ NPROFILE = nip19.encode(Nprofile(PK2, ("wss://r.x.com",)))
 NOTE = nip19.note_encode(ID)
 NEVENT = nip19.encode(Nevent(ID, ("wss://ev",), PK2, 1))
 NADDR = nip19.encode(Naddr("post", PK, 30023, ("wss://ad",)))
-NSEC = "nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe5"
+NSEC = nip19.nsec_encode(SecretKey.generate())
 
 
 def _kinds(tokens: tuple[Token, ...]) -> list[tuple[str, str]]:
