@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from nostr_tui.client.conversation import _rows
-from nostr_tui.client.core import NostrClient
+from nostr_tui.client import Client
+from nostr_tui.client.conversation import thread_rows
 from nostr_tui.client.items import ItemContext
 from nostr_tui.client.threads import build_tree
 from nostr_tui.config import Config, KeysConfig
@@ -71,13 +71,6 @@ def paired(batch: Callable[[], object], big: Callable[[], object], k: int, repea
     return statistics.median(ratios), min(smalls), min(bigs)
 
 
-class _Ctx:
-    """What `_rows` asks of a client: the decoration context."""
-
-    def item_context(self) -> ItemContext:
-        return ItemContext()
-
-
 def bench_tree(small: int, big: int, repeat: int) -> Figure:
     rng = random.Random(1)
     k = big // small
@@ -109,11 +102,11 @@ def bench_rows(tmp: Path, small: int, big: int) -> Figure:
         roots[n] = next(e for e in events if not e.tags).id
         caches[n] = EventCache.open(tmp / f"thread-{n}.sqlite3")
         caches[n].add(events)
-        assert len(_rows(caches[n], _Ctx(), roots[n])) == n  # type: ignore[arg-type]
+        assert len(thread_rows(caches[n], roots[n], ItemContext())) == n
     k = big // small  # the small thread is read k times in a row, so both sides take about as long
     ratio, t_small, t_big = paired(
-        lambda: [_rows(caches[small], _Ctx(), roots[small]) for _ in range(k)],  # type: ignore[arg-type]
-        lambda: _rows(caches[big], _Ctx(), roots[big]),  # type: ignore[arg-type]
+        lambda: [thread_rows(caches[small], roots[small], ItemContext()) for _ in range(k)],
+        lambda: thread_rows(caches[big], roots[big], ItemContext()),
         k, 5,
     )
     times = {small: t_small, big: t_big}
@@ -147,18 +140,17 @@ async def _open_home(base: Path, me: str, repeat: int) -> float:
     keystore = KeyStore(base / "keys", log_n=4)
     if keystore.active() is None:
         keystore.import_key(nip19.npub_encode(me), "me", fixed(""))
-    client = NostrClient(Config(relays=(), keys=KeysConfig(log_n=4)), data_dir=base, keystore=keystore)
+    client = Client(Config(relays=(), keys=KeysConfig(log_n=4)), data_dir=base)
     await client.start()
     try:
         best = float("inf")
         for _ in range(repeat):
-            feed = client.feed("home")
+            feed = client.feeds.open("home")
             t0 = time.perf_counter()
             page = await feed.first_page()
             best = min(best, time.perf_counter() - t0)
             assert len(page) == 50, len(page)
-            await feed.close()
-            client.feeds.clear()
+            await client.feeds.close_all()
         return best
     finally:
         await client.close()

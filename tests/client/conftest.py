@@ -14,8 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from nostr_tui.client.core import NostrClient
-from nostr_tui.client.events import ClientEvent
+from nostr_tui.client import Client, ClientEvent, OutboxItem, RelayResult, Sending
 from nostr_tui.client.profiles import Nip05Checker
 from nostr_tui.config import Config, KeysConfig, NetworkConfig, RelayConfig
 from nostr_tui.demo.relay import publish_events
@@ -130,21 +129,17 @@ def keystore_with(tmp_path: Path, secret: SecretKey | None = None, *, read_only:
 
 @pytest.fixture
 async def client_factory(tmp_path: Path) -> AsyncIterator[Any]:
-    """`await make(read, write=None, secret=None, read_only=False)`: a started NostrClient; closed afterwards."""
-    made: list[NostrClient] = []
+    """`await make(read, write=None, secret=None, read_only=False)`: a started Client; closed afterwards."""
+    made: list[Client] = []
 
     async def make(
         read: Sequence[str], write: Sequence[str] | None = None, secret: SecretKey | None = None,
         read_only: bool = False, data_dir: Path | None = None, nip05: Nip05Checker | None = None,
-    ) -> NostrClient:
+    ) -> Client:
         base = data_dir or tmp_path / f"client{len(made)}"
         base.mkdir(parents=True, exist_ok=True)
-        client = NostrClient(
-            make_config(base, read, write),
-            keystore=keystore_with(base, secret, read_only=read_only),
-            ask_passphrase=fixed(PASSPHRASE),
-            nip05=nip05,
-        )
+        keystore_with(base, secret, read_only=read_only)
+        client = Client(make_config(base, read, write), passphrase=fixed(PASSPHRASE), nip05=nip05, environ={})
         await client.start()
         made.append(client)
         return client
@@ -157,14 +152,24 @@ async def client_factory(tmp_path: Path) -> AsyncIterator[Any]:
 
 
 async def wait_for_event(
-    client: NostrClient, kind: type[E], pred: Callable[[E], bool] = lambda e: True, timeout: float = 8.0
+    client: Client, kind: type[E], pred: Callable[[E], bool] = lambda e: True, timeout: float = 8.0
 ) -> E:
     """The next client notification of this type passing `pred` (others are skipped)."""
     async with asyncio.timeout(timeout):
         while True:
-            item: ClientEvent = await client.events.get()
+            item: ClientEvent = await client.notifications.get()
             if isinstance(item, kind) and pred(item):
                 return item
+
+
+async def done(sending: Sending) -> tuple[Event, list[RelayResult]]:
+    """The event and every relay's answer, once all answered."""
+    return sending.event, await sending.results()
+
+
+async def unsent(client: Client) -> list[OutboxItem]:
+    """Outbox entries some relay has still to take (rejections are final, not unsent)."""
+    return [item for item in await client.publisher.outbox() if item.pending]
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 8.0, step: float = 0.05) -> None:

@@ -151,3 +151,60 @@ async def test_req_saves_what_it_receives_and_req_local_reads_it_back_offline(re
     assert [e["id"] for e in local] == [n.id for n in notes]  # newest first, no network needed
     status, local, err = await cli("req", "--local", "-k", "7")
     assert status == 0 and local == []  # only what was received is there
+
+
+async def _verify(cli: Cli, lines: list[dict[str, Any]]) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nostr_tui", "verify", env=cli.env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    out, _ = await asyncio.wait_for(proc.communicate(text.encode()), 30)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode()
+
+
+async def test_feed_and_thread_print_signed_events_that_verify(relays, tmp_path: Path) -> None:
+    now = int(time.time())
+    root = sign_event(ALICE, 1, "a root, ünïcode and \u2028 a separator", [], now - 60)
+    reply = sign_event(BOB, 1, "a reply", [["e", root.id, "", "root"], ["p", ALICE.public_key]], now - 30)
+    a = await relays.start([root, reply, sign_event(ME, 3, "", [["p", ALICE.public_key], ["p", BOB.public_key]],
+                                                    now - 500)])
+    cli = Cli(tmp_path, [a])
+    status, feed, err = await cli("feed", "home")
+    assert status == 0 and len(feed) == 2, err
+    assert {line["event"]["id"] for line in feed} == {root.id, reply.id}
+    assert all(line["event"]["sig"] and "tags" in line["event"] for line in feed)
+    status, out = await _verify(cli, feed)
+    assert status == 0, out
+    assert sorted(out.split()) == sorted(["ok", root.id, "ok", reply.id])
+
+    status, thread, err = await cli("thread", reply.id)
+    assert status == 0 and [line["depth"] for line in thread] == [0, 1], err
+    status, out = await _verify(cli, thread)
+    assert status == 0 and out.count("ok ") == 2, out
+
+
+async def test_feed_and_thread_read_where_the_authors_write(relays, tmp_path: Path) -> None:
+    now = int(time.time())
+    carol = SecretKey.generate()
+    notes = [sign_event(carol, 1, f"carol {i}, written elsewhere", [], now - 100 + i) for i in range(6)]
+    elsewhere = await relays.start(notes)
+    configured = await relays.start([
+        sign_event(ME, 3, "", [["p", carol.public_key]], now - 500),
+        sign_event(carol, 10002, "", [["r", elsewhere, "write"]], now - 500),
+    ])
+    cli = Cli(tmp_path, [configured])
+    status, feed, err = await cli("feed", "home", "-l", "10")
+    assert status == 0, err
+    assert [line["content"] for line in feed] == [n.content for n in reversed(notes)]
+
+    # a reference naming the author but no relay: the note is looked for on the author's write relays
+    other = Cli(tmp_path / "other", [configured])
+    ref = nip19.encode(nip19.Nevent(notes[2].id, (), carol.public_key, 1))
+    status, thread, err = await other("thread", ref)
+    assert status == 0, err
+    assert [line["content"] for line in thread] == [notes[2].content]
+    status, lines, err = await other("reply", ref, "found you")
+    assert status == 0, err
+    assert {line["relay"] for line in lines} >= {configured}

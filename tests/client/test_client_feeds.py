@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from nostr_tui.client.events import FeedNew, ProfileUpdated
+from nostr_tui.client import FeedNew, ProfileUpdated
 from nostr_tui.client.feeds import FeedSpec, feed_filters
 from nostr_tui.client.profiles import Nip05Checker
 from nostr_tui.protocol.event import sign_event
@@ -47,10 +47,10 @@ async def test_home_feed_comes_from_the_store_at_once_then_live(relays, down_url
     a = await relays.start(list(w.values()))
     base = tmp_path / "me"
     client = await client_factory([a, down_url], secret=ME, data_dir=base)
-    await client.wait_user_lists()
-    assert client.follows == {ALICE.public_key, BOB.public_key}
+    await client.lists.wait_synced()
+    assert client.lists.follows == {ALICE.public_key, BOB.public_key}
 
-    home = client.feed("home")
+    home = client.feeds.open("home")
     await home.first_page()
     fresh = await wait_for_event(client, FeedNew, lambda f: f.feed == "home")
     assert _contents(fresh.items) == ["the ending", "hey me", "carol, not followed", "alice two, with a banana",
@@ -71,10 +71,10 @@ async def test_home_feed_comes_from_the_store_at_once_then_live(relays, down_url
     relays.stop(a)
     again = await client_factory([down_url], secret=ME, data_dir=base)
     started = time.monotonic()
-    page = await again.feed("home").first_page(limit=3)
+    page = await again.feeds.open("home").first_page(limit=3)
     assert time.monotonic() - started < 1.0
     assert _contents(page) == ["alice, live", "the ending", "hey me"]
-    older = await again.feed("home").older(limit=10)
+    older = await again.feeds.open("home").older(limit=10)
     assert _contents(older) == ["carol, not followed", "alice two, with a banana", "alice one #Nostr"]
 
 
@@ -82,24 +82,24 @@ async def test_mentions_global_profile_and_hashtag_feeds(relays, down_url, clien
     w = _world(int(time.time()))
     a = await relays.start(list(w.values()))
     client = await client_factory([a, down_url], secret=ME)
-    await client.wait_user_lists()
+    await client.lists.wait_synced()
     for key in ("mentions", "global", f"profile:{ALICE.public_key}", "hashtag:nostr"):
-        await client.fetch([f.with_limit(100) for f in feed_filters(FeedSpec.parse(key), ME.public_key, [])])
+        await client.ingest.fetch([f.with_limit(100) for f in feed_filters(FeedSpec.parse(key), ME.public_key, [])])
 
-    mentions = await client.feed("mentions").first_page()
+    mentions = await client.feeds.open("mentions").first_page()
     assert _contents(mentions) == ["hey me"]  # mallory is muted
-    everything = await client.feed("global").first_page()
+    everything = await client.feeds.open("global").first_page()
     assert _contents(everything) == ["the ending", "hey me", "alice two, with a banana", "carol, not followed",
                                      "alice one #Nostr"]
-    profile = await client.feed(f"profile:{ALICE.public_key}").first_page()
+    profile = await client.feeds.open(f"profile:{ALICE.public_key}").first_page()
     assert _contents(profile) == ["carol, not followed", "alice two, with a banana", "alice one #Nostr"]
     assert profile[0].reposted_by is not None
-    tagged = await client.feed("hashtag:nostr").first_page()
+    tagged = await client.feeds.open("hashtag:nostr").first_page()
     assert _contents(tagged) == ["alice one #Nostr"]
 
-    found = await client.search("BANANA alice")
+    found = await client.search.notes("BANANA alice")
     assert _contents(found) == ["alice two, with a banana"]
-    assert await client.search("durian") == []
+    assert await client.search.notes("durian") == []
 
 
 @pytest.fixture
@@ -118,12 +118,12 @@ async def test_nip05_marks_appear_after_a_background_check(relays, client_factor
     notes = [sign_event(ALICE, 1, "by alice", [], now - 5), sign_event(BOB, 1, "by bob", [], now - 4)]
     a = await relays.start(profiles + notes)
     client = await client_factory([a], nip05=Nip05Checker(timeout=2.0, scheme="http"))
-    await client.fetch([f.with_limit(50) for f in feed_filters(FeedSpec("global"), None, [])])
-    await client.fetch([f.with_limit(50) for f in feed_filters(FeedSpec("profile", ALICE.public_key), None, [])])
-    await client.fetch([f.with_limit(50) for f in feed_filters(FeedSpec("profile", BOB.public_key), None, [])])
+    await client.ingest.fetch([f.with_limit(50) for f in feed_filters(FeedSpec("global"), None, [])])
+    await client.ingest.fetch([f.with_limit(50) for f in feed_filters(FeedSpec("profile", ALICE.public_key), None, [])])
+    await client.ingest.fetch([f.with_limit(50) for f in feed_filters(FeedSpec("profile", BOB.public_key), None, [])])
 
     started = time.monotonic()
-    page = await client.feed("global").first_page()
+    page = await client.feeds.open("global").first_page()
     assert time.monotonic() - started < 1.0  # the checks do not hold up the page
     assert [(i.author.name, i.author.nip05_verified) for i in page] == [("bob", None), ("alice", None)]
     marks = {}
@@ -131,8 +131,8 @@ async def test_nip05_marks_appear_after_a_background_check(relays, client_factor
         update = await wait_for_event(client, ProfileUpdated)
         marks[update.author.name] = update.author.nip05_verified
     assert marks == {"alice": True, "bob": False}
-    await client.feed("global").close()
-    again = await client.feed("global").first_page()
+    await client.feeds.open("global").close()
+    again = await client.feeds.open("global").first_page()
     assert [(i.author.name, i.author.nip05_verified) for i in again] == [("bob", False), ("alice", True)]
 
 
@@ -140,8 +140,8 @@ async def test_close_leaves_no_task_behind(relays, down_url, client_factory, cap
     caplog.set_level(logging.ERROR, logger="asyncio")
     a = await relays.start(list(_world(int(time.time())).values()))
     client = await client_factory([a, down_url], secret=ME)
-    await client.feed("home").first_page()
-    await client.feed("global").first_page()
+    await client.feeds.open("home").first_page()
+    await client.feeds.open("global").first_page()
     await wait_for_event(client, FeedNew)
     await client.close()
     await client.close()  # twice is harmless
@@ -159,10 +159,10 @@ async def test_home_feed_reads_follows_from_their_own_write_relays(relays, down_
         sign_event(CAROL, 10002, "", [["r", elsewhere, "write"]], now - 100),
     ])
     client = await client_factory([a, down_url], secret=ME)
-    await client.feed("home").first_page()
+    await client.feeds.open("home").first_page()
     fresh = await wait_for_event(client, FeedNew, lambda f: f.feed == "home")
     assert _contents(fresh.items) == ["carol writes only elsewhere"]
-    assert elsewhere not in client.pool.read_urls() and elsewhere not in client.pool.write_urls()
+    assert elsewhere not in client.relays.read_urls() and elsewhere not in client.relays.write_urls()
 
 
 async def test_mentions_show_reactions_to_my_notes_with_who_reacted(relays, down_url, client_factory) -> None:
@@ -177,10 +177,10 @@ async def test_mentions_show_reactions_to_my_notes_with_who_reacted(relays, down
     ]
     a = await relays.start(events)
     client = await client_factory([a, down_url], secret=ME)
-    await client.wait_user_lists()
-    await client.fetch([f.with_limit(100) for f in feed_filters(FeedSpec.parse("mentions"), ME.public_key, [])])
-    await client.fetch([f.with_limit(100) for f in feed_filters(FeedSpec.parse("home"), ME.public_key, [])])
-    items = await client.feed("mentions").first_page()
+    await client.lists.wait_synced()
+    await client.ingest.fetch([f.with_limit(100) for f in feed_filters(FeedSpec.parse("mentions"), ME.public_key, [])])
+    await client.ingest.fetch([f.with_limit(100) for f in feed_filters(FeedSpec.parse("home"), ME.public_key, [])])
+    items = await client.feeds.open("mentions").first_page()
     assert [(i.reacted_by.pubkey if i.reacted_by else None, i.reaction, i.event.id) for i in items] == [
         (BOB.public_key, "🤙", mine.id),
         (ALICE.public_key, "+", mine.id),
@@ -197,11 +197,11 @@ async def test_names_of_authors_shown_are_fetched_from_relays(relays, down_url, 
     ]
     a = await relays.start(events)
     client = await client_factory([a, down_url], secret=ME)
-    await client.wait_user_lists()
-    await client.fetch([f.with_limit(10) for f in feed_filters(FeedSpec.parse("home"), ME.public_key,
+    await client.lists.wait_synced()
+    await client.ingest.fetch([f.with_limit(10) for f in feed_filters(FeedSpec.parse("home"), ME.public_key,
                                                                  [ALICE.public_key])])
     # only the note is in the store, not alice's profile: the page shows a short npub at first
-    page = await client.feed("home").first_page()
+    page = await client.feeds.open("home").first_page()
     assert page[0].author.name.startswith("npub1")
     update = await wait_for_event(client, ProfileUpdated, lambda u: u.pubkey == ALICE.public_key)
     assert update.author.name == "alice"

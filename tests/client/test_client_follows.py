@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from nostr_tui.client import publishing
-from nostr_tui.client.core import ClientError
+from nostr_tui.client import ClientError
 from nostr_tui.paths import cache_file
 from nostr_tui.protocol.event import sign_event
 from nostr_tui.protocol.keys import SecretKey
 from nostr_tui.store.cache import EventCache
 
-from .conftest import query_relay
+from .conftest import done, query_relay, unsent
 
 X, Y, Z = (SecretKey.generate().public_key for _ in range(3))
 
@@ -37,35 +36,35 @@ async def test_a_follow_change_keeps_follows_from_a_newer_list_on_the_relays(
     cache.close()
     a = await relays.start()
     client = await client_factory([a, down_url], secret=me, data_dir=base)
-    await client.wait_user_lists()
-    assert client.follows == {X}
+    await client.lists.wait_synced()
+    assert client.lists.follows == {X}
 
     # Another device published a newer list meanwhile, dated a little in the future (clock skew).
     newer = sign_event(me, 3, '{"wss://relay.example":{"read":true,"write":true}}', [["p", X], ["p", Y]], now + 30)
     await relays.add(a, [newer])
 
-    event, results = await publishing.change_follows(client, add=[Z])
+    event, results = await done(await client.lists.change_follows(add=[Z]))
     assert any(r.status.value == "accepted" for r in results)
     assert event.created_at > newer.created_at
     assert event.content == newer.content
-    assert client.follows == {X, Y, Z}
+    assert client.lists.follows == {X, Y, Z}
     assert await _newest_follows(a, me.public_key) == (event.created_at, {X, Y, Z})
 
-    undo, _ = await publishing.undo_follow_change(client)
+    undo, _ = await done(await client.lists.undo_follow_change())
     assert undo.created_at > event.created_at
-    assert client.follows == {X, Y}
+    assert client.lists.follows == {X, Y}
     assert await _newest_follows(a, me.public_key) == (undo.created_at, {X, Y})
     with pytest.raises(ClientError, match="no follow change to undo"):
-        await publishing.undo_follow_change(client)
+        await done(await client.lists.undo_follow_change())
 
-    removed, _ = await publishing.change_follows(client, remove=[X])
-    assert client.follows == {Y}
+    removed, _ = await done(await client.lists.change_follows(remove=[X]))
+    assert client.lists.follows == {Y}
     assert await _newest_follows(a, me.public_key) == (removed.created_at, {Y})
 
 
 async def test_change_follows_refuses_when_no_relay_answers(down_url, client_factory) -> None:
     client = await client_factory([down_url])
     with pytest.raises(ClientError, match="could not fetch your current follow list from any relay"):
-        await publishing.change_follows(client, add=[X])
-    assert await client.unsent() == []
-    assert client.follows == frozenset()
+        await done(await client.lists.change_follows(add=[X]))
+    assert await unsent(client) == []
+    assert client.lists.follows == frozenset()

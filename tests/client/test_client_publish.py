@@ -9,16 +9,13 @@ import time
 
 import pytest
 
-from nostr_tui.client import publishing
-from nostr_tui.client.core import ClientError
-from nostr_tui.client.events import OutboxChanged
+from nostr_tui.client import ClientError, OutboxChanged, PublishStatus
 from nostr_tui.protocol import nip19
 from nostr_tui.protocol.event import sign_event
 from nostr_tui.protocol.filters import Filter
 from nostr_tui.protocol.keys import SecretKey
-from nostr_tui.relay.notifications import PublishStatus
 
-from .conftest import eventually, free_port, nostr_sdk, query_relay, wait_for_event
+from .conftest import done, eventually, free_port, nostr_sdk, query_relay, unsent, wait_for_event
 
 ALICE, BOB, CAROL = (SecretKey.generate() for _ in range(3))
 
@@ -38,10 +35,10 @@ async def test_a_reply_carries_nip10_tags_as_an_independent_parser_reads_them(re
     b = await relays.start([parent])
     me = SecretKey.generate()
     client = await client_factory([a, b], secret=me)
-    await client.fetch([Filter.make(ids=[root.id])])  # the root is known, so its author and relay go in the tag
+    await client.ingest.fetch([Filter.make(ids=[root.id])])  # the root is known, so its author and relay go in the tag
 
     text = f"agreed #Nostr, see nostr:{nip19.npub_encode(CAROL.public_key)}"
-    event, results = await publishing.reply(client, nip19.note_encode(parent.id), text)
+    event, results = await done(await client.notes.reply(nip19.note_encode(parent.id), text))
     assert {r.status for r in results} == {PublishStatus.ACCEPTED}
 
     on_relay = await query_relay(b, {"ids": [event.id]})
@@ -69,50 +66,50 @@ async def test_a_reply_goes_to_my_write_relays_and_the_parent_authors_read_relay
     await relays.add(config_relay, [note, my_list, bob_list])
 
     client = await client_factory([config_relay, down_url], secret=me)
-    event, results = await publishing.reply(client, note.id, "hello bob")
+    event, results = await done(await client.notes.reply(note.id, "hello bob"))
 
     assert {r.url: r.status for r in results} == {mine_w: PublishStatus.ACCEPTED, theirs_r: PublishStatus.ACCEPTED}
     for url, expected in ((mine_w, 1), (theirs_r, 1), (theirs_w, 0), (config_relay, 0)):
         assert len(await query_relay(url, {"ids": [event.id]})) == expected, url
     # a plain note goes to my write relays only
-    _, results = await publishing.post(client, "just me")
+    _, results = await done(await client.notes.post("just me"))
     assert [r.url for r in results] == [mine_w]
 
 
 async def test_a_read_only_account_is_told_it_has_no_key(relays, client_factory) -> None:
     a = await relays.start()
     client = await client_factory([a], read_only=True)
-    assert client.read_only
+    assert client.session.read_only
     for attempt in (
-        lambda: publishing.post(client, "hi"),
-        lambda: publishing.react(client, "ab" * 32),
-        lambda: publishing.change_follows(client, add=[ALICE.public_key]),
+        lambda: client.notes.post("hi"),
+        lambda: client.notes.react("ab" * 32),
+        lambda: client.lists.change_follows(add=[ALICE.public_key]),
     ):
         with pytest.raises(ClientError, match="this account has no key"):
             await attempt()
-    assert await client.unsent() == []
+    assert await unsent(client) == []
 
 
 async def test_unsent_notes_wait_in_the_outbox_until_the_relay_is_back(relays, client_factory) -> None:
     port = free_port()
     url = await relays.start(port=port)
     client = await client_factory([url])
-    _, results = await publishing.post(client, "while up")
+    _, results = await done(await client.notes.post("while up"))
     assert results[0].status is PublishStatus.ACCEPTED
 
     relays.stop(url)
     await eventually(lambda: _disconnected(client, url))
-    event, results = await publishing.post(client, "while down")
+    event, results = await done(await client.notes.post("while down"))
     assert results[0].status is not PublishStatus.ACCEPTED
-    assert [e.event.id for e in await client.unsent()] == [event.id]
-    client.events.drain()
+    assert [e.event.id for e in await unsent(client)] == [event.id]
+    client.notifications.drain()
 
     await relays.start(port=port)  # an empty relay on the same URL
     await wait_for_event(client, OutboxChanged, lambda o: o.unsent == 0)
     assert [e["id"] for e in await query_relay(url, {"ids": [event.id]})] == [event.id]
-    assert await client.unsent() == []
+    assert await unsent(client) == []
 
 
 async def _disconnected(client: object, url: str) -> bool:
     await asyncio.sleep(0)
-    return not any(s.url == url and s.state.value == "connected" for s in client.pool.status())  # type: ignore[attr-defined]
+    return not any(s.url == url and s.state.value == "connected" for s in client.relays.status())  # type: ignore[attr-defined]

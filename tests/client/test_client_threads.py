@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from nostr_tui.client.conversation import load_thread, open_thread
-from nostr_tui.client.events import ThreadUpdated
+from nostr_tui.client import ThreadUpdated
 from nostr_tui.protocol import nip19
 from nostr_tui.protocol.event import sign_event
+from nostr_tui.protocol.filters import Filter
 from nostr_tui.protocol.keys import SecretKey
 
 from .conftest import wait_for_event
@@ -37,7 +37,7 @@ async def test_a_thread_spread_over_three_relays_is_assembled_whole(relays, down
     focus = t["r2"]
     ref = "nostr:" + nip19.encode(nip19.Nevent(focus.id, (c,), CAROL.public_key, 1))
 
-    first = await open_thread(client, ref)
+    first = await client.threads.open(ref)
     assert first == []  # nothing in the store yet; the relays answer in the background
     update = await wait_for_event(client, ThreadUpdated, lambda u: u.focus_id == focus.id)
 
@@ -52,14 +52,15 @@ async def test_a_thread_spread_over_three_relays_is_assembled_whole(relays, down
     assert update.rows[2].item.reply_to is not None and update.rows[2].item.reply_to.pubkey == BOB.public_key
 
     # Everything received is in the store, with the relay it came from.
-    stored = await client.db.read_cache(lambda cache: {k: cache.get(e.id) for k, e in t.items()})
-    assert all(stored[k] == t[k] for k in t)
-    assert c in await client.db.read_cache(lambda cache: cache.seen_on(focus.id))
+    stored = await client.search.query(Filter.make(ids=[e.id for e in t.values()]))
+    assert sorted(stored, key=lambda e: e.id) == sorted(t.values(), key=lambda e: e.id)
+    assert c in await client.threads.seen_on(focus.id)
     # The hinted relay was borrowed for the fetch, not kept in the pool reconnecting for ever.
-    assert c not in client.pool.urls and set(client.pool.urls) == {a, b, down_url}
+    urls = {s.url for s in client.relays.status()}
+    assert c not in urls and urls == {a, b, down_url}
 
     # Opening it again is served from the store at once.
-    again = await open_thread(client, nip19.note_encode(t["root"].id))
+    again = await client.threads.open(nip19.note_encode(t["root"].id))
     assert [r.item.event.id for r in again] == [r.item.event.id for r in update.rows]
 
 
@@ -69,11 +70,11 @@ async def test_load_thread_waits_for_relays_and_a_missing_note_gives_an_empty_tr
     t = _thread(int(time.time()))
     a = await relays.start(list(t.values()))
     client = await client_factory([a, down_url])
-    rows = await load_thread(client, t["r3"].id)
+    rows = await client.threads.load(t["r3"].id)
     assert [r.item.event.id for r in rows] == [t["root"].id, t["r1"].id, t["r2"].id, t["r3"].id]
     assert [r.is_focus for r in rows] == [False, False, False, True]
 
     missing = "ab" * 32
-    await open_thread(client, missing)
+    await client.threads.open(missing)
     update = await wait_for_event(client, ThreadUpdated, lambda u: u.focus_id == missing)
     assert update.rows == ()

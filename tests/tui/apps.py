@@ -38,27 +38,15 @@ class Recorder(App[None]):
     def _keep(self, message: Message) -> None:
         self.seen.append(message)
 
-    on_note_list_opened = on_note_list_reply = on_note_list_quote = _keep
-    on_note_list_react = on_note_list_repost = on_note_list_profile = _keep
-    on_note_list_copy = on_note_list_open_link = on_note_list_need_older = _keep
-    on_note_list_new_shown = _keep
-    on_thread_view_opened = on_thread_view_open_quoted = on_thread_view_reply = _keep
+    on_note_opened = on_note_list_need_older = on_note_list_new_shown = _keep
+    on_thread_view_open_quoted = _keep
     on_compose_send = on_compose_cancel = on_compose_changed = _keep
 
 
 class FeedApp(Recorder):
-    """A NoteList with the screen-level keys a feed screen would bind."""
+    """A NoteList with the key a feed screen binds for the held-back notes."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("n,full_stop", "feed('show_new')", "New notes"),
-        Binding("r", "feed('reply')", "Reply"),
-        Binding("q", "feed('quote')", "Quote"),
-        Binding("plus", "feed('react')", "React"),
-        Binding("t", "feed('repost')", "Repost"),
-        Binding("p", "feed('profile')", "Profile"),
-        Binding("o", "feed('open_link')", "Open link"),
-        Binding("y", "feed('copy')", "Copy"),
-    ]
+    BINDINGS = [Binding("n,full_stop", "feed('show_new')", "New notes")]  # noqa: RUF012
 
     def __init__(self, items: Sequence[NoteItem], **kw: object) -> None:
         kw.setdefault("clock", clock)

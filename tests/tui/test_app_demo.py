@@ -24,7 +24,7 @@ async def test_demo_feed_thread_and_reply() -> None:
         feed = app.screen
         home = feed.query_one("#feed-home-list", NoteList)
         await wait_for(pilot, lambda: home.item_count() > 20)
-        assert app.client.account_name == "demo" and not app.client.read_only
+        assert app.client.session.account_name == "demo" and not app.client.session.read_only
 
         # The seed thread opens from the palette's reference handling, as a tree under the quote.
         quote_id = seed_thread().quote
@@ -43,7 +43,8 @@ async def test_demo_feed_thread_and_reply() -> None:
         await pilot.press(*"from a terminal")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: view.item_count() == before + 1)
-        mine = [view.row(i) for i in range(view.item_count()) if view.row(i).item.event.pubkey == app.client.pubkey]
+        me = app.client.session.pubkey
+        mine = [view.row(i) for i in range(view.item_count()) if view.row(i).item.event.pubkey == me]
         assert [r.item.event.content for r in mine] == ["from a terminal"]
         assert mine[0].depth >= 1
 
@@ -65,8 +66,7 @@ async def test_draft_is_saved_as_typed_and_comes_back() -> None:
         key = f"reply:{target.event.id}"
 
         async def saved() -> str | None:
-            draft = await app.client.db.state(lambda s: s.get_draft(key))
-            return draft.text if draft else None
+            return await app.client.drafts.get(key) or None
 
         loop = asyncio.get_running_loop()
         end = loop.time() + 10

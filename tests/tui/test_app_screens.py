@@ -58,19 +58,19 @@ async def test_profile_follow_help_relays_and_keys_screens() -> None:
                    for i in range(notes.item_count()))
 
         # f asks first; n keeps the follow list as it was.
-        assert author.author.pubkey in app.client.follows
+        assert author.author.pubkey in app.client.lists.follows
         await pilot.press("f")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("n")
         await pilot.pause(0.2)
-        assert author.author.pubkey in app.client.follows
+        assert author.author.pubkey in app.client.lists.follows
         # f then y unfollows, published from the newest follow list on the relay.
-        before = len(app.client.follows)
+        before = len(app.client.lists.follows)
         await pilot.press("f")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")
-        await wait_for(pilot, lambda: author.author.pubkey not in app.client.follows)
-        assert len(app.client.follows) == before - 1
+        await wait_for(pilot, lambda: author.author.pubkey not in app.client.lists.follows)
+        assert len(app.client.lists.follows) == before - 1
 
         # ? lists every key of the screen with its id.
         await pilot.press("escape")
@@ -87,13 +87,13 @@ async def test_profile_follow_help_relays_and_keys_screens() -> None:
         await wait_for(pilot, lambda: on(app, RelaysScreen, DataTable))
         table = app.screen.query_one(DataTable)
         await wait_for(pilot, lambda: table.row_count >= 1)
-        url = app.client.pool.write_urls()[0]
+        url = app.client.relays.write_urls()[0]
         row = table.get_row(url)
         assert "connected" in str(row[1]) and row[2] == "rw" and int(row[3]) > 0
         detail = text_of(app.screen.query_one("#relay-detail", Static))
         assert url in detail and "NIP-11: no information document" in detail  # LocalRelay serves none
         await pilot.press("w")  # toggle write off
-        await wait_for(pilot, lambda: url not in app.client.pool.write_urls())
+        await wait_for(pilot, lambda: url not in app.client.relays.write_urls())
         await pilot.press("w")
         await pilot.press("escape")
 
@@ -111,9 +111,9 @@ async def test_read_only_account_gets_a_clear_login_message_instead_of_compose()
     async with app.run_test(size=(120, 45)) as pilot:
         await start(pilot, app)
         npub = nip19.npub_encode(SecretKey.generate().public_key)
-        await asyncio.to_thread(app.client.keystore.import_key, npub, "reader", app.client.ask_passphrase)
-        await app.client.switch_account("reader")
-        assert app.client.read_only
+        await app.client.session.import_key(npub, "reader")
+        await app.client.session.use("reader")
+        assert app.client.session.read_only
         await pilot.press("r")
         pane = app.screen.query_one(Compose)
         await wait_for(pilot, lambda: pane.display)
@@ -125,14 +125,14 @@ async def test_read_only_account_gets_a_clear_login_message_instead_of_compose()
 async def test_a_finished_nip05_check_marks_the_author_everywhere_in_the_feed() -> None:
     from dataclasses import replace
 
-    from nostr_tui.client.events import ProfileUpdated
+    from nostr_tui.client import ProfileUpdated
 
     app = NostrApp(Config(relays=()), demo=True)
     async with app.run_test(size=(120, 45)) as pilot:
         home = await start(pilot, app)
         first = home.item(0)
         verified = replace(first.author, nip05="me@example.org", nip05_verified=True)
-        app.client.events.put(ProfileUpdated(first.author.pubkey, verified))
+        app.client.notifications.put(ProfileUpdated(first.author.pubkey, verified))
         theirs = [i for i in range(home.item_count()) if home.item(i).author.pubkey == first.author.pubkey]
         await wait_for(pilot, lambda: all(home.item(i).author.nip05_verified for i in theirs))
         assert len(theirs) >= 1
@@ -154,8 +154,9 @@ async def test_first_run_welcome_offers_keys_and_logs_in_read_only(tmp_path: Any
         npub = nip19.npub_encode(SecretKey.generate().public_key)
         await pilot.press(*npub)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and app.client.account_name is not None)
-        assert app.client.read_only
+        session = app.client.session
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and session.account_name is not None)
+        assert app.client.session.read_only
         await pilot.press("c")
         pane = app.screen.query_one(Compose)
         await wait_for(pilot, lambda: pane.display)
@@ -171,7 +172,7 @@ def test_the_tui_logs_to_a_private_file(tmp_path: Any) -> None:
     path = log_to_file(tmp_path / "logs" / "nostr-tui.log")
     assert path is not None
     try:
-        logging.getLogger("nostr_tui.client.core").info("relay ws://127.0.0.1:1 connected")
+        logging.getLogger("nostr_tui.client.relays").info("relay ws://127.0.0.1:1 connected")
         assert "relay ws://127.0.0.1:1 connected" in path.read_text()
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     finally:
@@ -182,7 +183,7 @@ def test_the_tui_logs_to_a_private_file(tmp_path: Any) -> None:
 
 async def test_generating_a_key_asks_the_passphrase_twice_in_modals(tmp_path: Any) -> None:
     from nostr_tui.config import KeysConfig
-    from nostr_tui.keystore.passphrase import fixed
+    from nostr_tui.protocol import nip49
     from nostr_tui.tui.screens.modals import InputModal
     from nostr_tui.tui.screens.welcome import WelcomeScreen
 
@@ -196,17 +197,18 @@ async def test_generating_a_key_asks_the_passphrase_twice_in_modals(tmp_path: An
             await pilot.press(*answer, "enter")
         status = app.screen.query_one("#welcome-status", Static)
         await wait_for(pilot, lambda: "differ" in text_of(status))
-        assert app.client.keystore.accounts() == []
+        assert app.client.session.accounts() == []
         # the same twice: the account exists, encrypted with that passphrase
         await pilot.press("g")
         for _ in range(2):
             await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
             await pilot.press(*"correct horse", "enter")
-        await wait_for(pilot, lambda: app.client.account_name is not None)
-        account = app.client.keystore.accounts()[0]
-        assert not account.read_only and account.ncryptsec.startswith("ncryptsec1")
-        secret = app.client.keystore.secret_key(account.name, fixed("correct horse"))
-        assert secret.public_key == account.pubkey
+        await wait_for(pilot, lambda: app.client.session.account_name is not None)
+        account = app.client.session.accounts()[0]
+        assert not account.read_only
+        ncryptsec = await app.client.session.export_ncryptsec(account.name)
+        assert ncryptsec.startswith("ncryptsec1")
+        assert nip49.decrypt(ncryptsec, "correct horse").public_key == account.pubkey
 
 
 async def test_react_and_repost_ask_first_then_publish_and_the_palette_opens_references() -> None:
@@ -220,8 +222,7 @@ async def test_react_and_repost_ask_first_then_publish_and_the_palette_opens_ref
         assert target is not None
 
         async def mine(kind: int) -> list[Any]:
-            return await app.client.db.read_cache(
-                lambda c: c.query(Filter.make(authors=[app.client.pubkey], kinds=[kind])))
+            return await app.client.search.query(Filter.make(authors=[app.client.session.pubkey], kinds=[kind]))
 
         # + asks; n publishes nothing
         await pilot.press("plus")

@@ -8,7 +8,7 @@ from rich.cells import cell_len
 from textual.strip import Strip
 
 from nostr_tui.client.models import ThreadRow
-from nostr_tui.tui.widgets import NoteList, StatusBar, ThreadView
+from nostr_tui.tui.widgets import StatusBar
 
 from .apps import FeedApp, StatusApp, ThreadApp, screen_text
 from .factory import author, note
@@ -131,7 +131,3 @@ async def test_status_bar_shows_account_relays_and_unsent() -> None:
         assert bar.render().plain == "[b]alice[/b] (read-only) · relays 0/3 connected"
         assert bar.has_class("-offline")
 
-
-def test_note_list_messages_are_distinct_per_widget() -> None:
-    assert NoteList.Reply.handler_name == "on_note_list_reply"
-    assert ThreadView.Reply.handler_name == "on_thread_view_reply"

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from nostr_tui.client.models import ThreadRow
 from nostr_tui.tui.widgets import ThreadView
+from nostr_tui.tui.widgets.note_base import NoteOpened
 
 from .apps import ThreadApp, screen_lines, screen_text
 from .factory import fake_note, note, thread_rows
@@ -110,7 +111,7 @@ async def test_enter_opens_and_quoted_notes_can_be_opened() -> None:
         (open_quoted,) = app.of(ThreadView.OpenQuoted)
         assert open_quoted.quoted is quoted  # type: ignore[attr-defined]
         assert open_quoted.item is rows[1].item  # type: ignore[attr-defined]
-        (opened,) = app.of(ThreadView.Opened)
+        (opened,) = app.of(NoteOpened)
         assert opened.item is rows[1].item  # type: ignore[attr-defined]
 
 

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import paths
-from ..keystore import KeystoreError, open_keystore
 from ..protocol import nip19
-from ..store import EventCache, StoreError
-from .common import CliError, config_from_args, print_json, warn
+from .common import CliError, config_from_args, print_json, run_client
 
-
-def _cache_path(args: argparse.Namespace) -> Path:
-    return paths.cache_file(config_from_args(args).resolved_data_dir())
-
-
-def _open(path: Path) -> EventCache:
-    if not path.exists():
-        raise CliError(f"no event cache at {path} yet (it is created when nostr-tui first reads from relays)")
-    try:
-        return EventCache.open(path)
-    except StoreError as exc:
-        raise CliError(exc.reason) from None
+if TYPE_CHECKING:
+    from ..client import CacheStats, Client, PruneReport
 
 
 def _pubkey(text: str) -> str:
@@ -41,13 +27,11 @@ def _pubkey(text: str) -> str:
 
 def _cmd_stats(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    cache = _open(paths.cache_file(config.resolved_data_dir()))
-    try:
-        stats = cache.stats()
-    except StoreError as exc:
-        raise CliError(exc.reason) from None
-    finally:
-        cache.close()
+
+    async def work(client: Client) -> CacheStats:
+        return await client.cache.stats()
+
+    stats = run_client(args, work, start=False, env_key=False)
     out: dict[str, Any] = asdict(stats)
     out["by_kind"] = {str(k): v for k, v in stats.by_kind.items()}
     out["max_cache_bytes"] = config.store.max_cache_mb * 1024 * 1024
@@ -61,30 +45,27 @@ def _cmd_prune(args: argparse.Namespace) -> int:
     if max_mb < 0:
         raise CliError("--max-mb must not be negative")
     protected = {_pubkey(p) for p in args.protect or ()}
-    try:
-        protected |= {a.pubkey for a in open_keystore(config, warn=warn).accounts()}
-    except KeystoreError as exc:
-        raise CliError(f"cannot read your accounts, so cannot tell which events are yours: {exc}") from None
-    cache = _open(paths.cache_file(config.resolved_data_dir()))
-    try:
-        report = cache.prune(max_mb * 1024 * 1024, protected_authors=protected, full_vacuum=args.vacuum)
-    except StoreError as exc:
-        raise CliError(exc.reason) from None
-    finally:
-        cache.close()
+
+    async def work(client: Client) -> PruneReport:
+        from ..client import ClientError
+
+        try:
+            protected.update(a.pubkey for a in client.session.accounts())
+        except ClientError as exc:
+            raise CliError(f"cannot read your accounts, so cannot tell which events are yours: {exc}") from None
+        return await client.cache.prune(max_mb * 1024 * 1024, protected, vacuum=args.vacuum)
+
+    report = run_client(args, work, start=False, env_key=False)
     print_json({**asdict(report), "protected_authors": len(protected)})
     return 0
 
 
 def _cmd_rebuild(args: argparse.Namespace) -> int:
-    path = _cache_path(args)
-    try:
-        cache = EventCache.rebuild(path)
-    except StoreError as exc:
-        raise CliError(exc.reason) from None
-    notice = cache.notice
-    cache.close()
-    print_json({"path": str(path), "notice": notice})
+    async def work(client: Client) -> tuple[str, str]:
+        return str(client.cache.path), await client.cache.rebuild()
+
+    path, notice = run_client(args, work, start=False, env_key=False)
+    print_json({"path": path, "notice": notice})
     return 0
 
 

@@ -7,53 +7,30 @@ least one relay accepted; `thread` and `feed` print one JSON line per note.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from ..client import publishing
-from ..client.conversation import BadReference, load_thread
-from ..client.core import ClientError, NostrClient
-from ..client.models import Author, NoteItem, ThreadRow
-from ..keystore.errors import KeystoreError
-from ..keystore.passphrase import passphrase_source
-from ..keystore.store import open_keystore
 from ..protocol import nip19
-from ..protocol.event import Event
-from ..relay.notifications import PublishStatus, RelayResult
-from ..store.errors import StoreError
-from .common import CliError, config_from_args, print_json, warn
+from .common import CliError, print_json, run_client
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from ..client import Author, Client, NoteItem, Sending, ThreadRow
+
 FEEDS = ("home", "mentions", "global")
 
 
-def _run_client(args: argparse.Namespace, work: Callable[[NostrClient], Awaitable[T]]) -> T:
-    """Start a client from the config, run `work`, close it; client errors become one-line CLI errors."""
-    config = config_from_args(args)
-    ask = passphrase_source(config.keys, os.environ)
+def _publish(args: argparse.Namespace, send: Callable[[Client], Awaitable[Sending]]) -> int:
+    """Send through the outbox and print each relay's answer as it comes; exit 0 when one accepted."""
 
-    async def main() -> T:
-        client = NostrClient(config, ask_passphrase=ask, keystore=open_keystore(config, warn=warn))
-        try:
-            await client.start()
-            return await work(client)
-        finally:
-            await client.close()
+    async def work(client: Client) -> bool:
+        sending = await send(client)
+        async for r in sending:
+            print_json({"relay": r.url, "status": r.status.value, "message": r.message, "id": sending.event.id})
+            sys.stdout.flush()
+        return sending.accepted
 
-    try:
-        return asyncio.run(main())
-    except (ClientError, KeystoreError, StoreError, BadReference) as exc:
-        raise CliError(str(exc)) from None
-
-
-def _report(published: tuple[Event, list[RelayResult]]) -> int:
-    event, results = published
-    for r in results:
-        print_json({"relay": r.url, "status": r.status.value, "message": r.message, "id": event.id})
-    if any(r.status is PublishStatus.ACCEPTED for r in results):
+    if run_client(args, work):
         return 0
     raise CliError("no relay accepted the event; it stays in the outbox and is sent again on the next run")
 
@@ -79,7 +56,8 @@ def _author(a: Author | None) -> dict[str, Any] | None:
 
 
 def note_json(item: NoteItem) -> dict[str, Any]:
-    """What one note looks like on the command line."""
+    """What one note looks like on the command line: the signed event unchanged under "event", and beside it
+    what a reader sees (author, replying to, repost, counts)."""
     ev = item.event
     return {
         "id": ev.id,
@@ -96,6 +74,7 @@ def note_json(item: NoteItem) -> dict[str, Any]:
         "reactions": item.counts.reactions,
         "reposts": item.counts.reposts,
         "quoted": [q.event.id for q in item.quoted],
+        "event": ev.to_dict(),
     }
 
 
@@ -113,35 +92,39 @@ def row_json(row: ThreadRow) -> dict[str, Any]:
 def cmd_post(args: argparse.Namespace) -> int:
     """Publish a note."""
     text = _text(args.text)
-    return _report(_run_client(args, lambda c: publishing.post(c, text, draft_key=None)))
+    return _publish(args, lambda c: c.notes.post(text, draft_key=None))
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
     """Publish a reply to a note."""
     text = _text(args.text)
-    return _report(_run_client(args, lambda c: publishing.reply(c, args.note, text)))
+    return _publish(args, lambda c: c.notes.reply(args.note, text))
 
 
 def cmd_react(args: argparse.Namespace) -> int:
     """React to a note (NIP-25)."""
-    return _report(_run_client(args, lambda c: publishing.react(c, args.note, args.content)))
+    return _publish(args, lambda c: c.notes.react(args.note, args.content))
 
 
 def cmd_repost(args: argparse.Namespace) -> int:
     """Repost a note (NIP-18)."""
-    return _report(_run_client(args, lambda c: publishing.repost(c, args.note)))
+    return _publish(args, lambda c: c.notes.repost(args.note))
 
 
 def cmd_follow(args: argparse.Namespace) -> int:
     """Follow or unfollow someone without losing other follows."""
     pubkey = _pubkey(args.person)
     add, remove = ([pubkey], []) if args.command == "follow" else ([], [pubkey])
-    return _report(_run_client(args, lambda c: publishing.change_follows(c, add=add, remove=remove)))
+    return _publish(args, lambda c: c.lists.change_follows(add=add, remove=remove))
 
 
 def cmd_thread(args: argparse.Namespace) -> int:
     """Print a thread in tree order."""
-    rows = _run_client(args, lambda c: load_thread(c, args.note))
+
+    async def work(client: Client) -> list[ThreadRow]:
+        return await client.threads.load(args.note)
+
+    rows = run_client(args, work)
     if not rows:
         raise CliError("note not found in the cache or on the relays")
     for row in rows:
@@ -151,14 +134,15 @@ def cmd_thread(args: argparse.Namespace) -> int:
 
 def cmd_feed(args: argparse.Namespace) -> int:
     """Print the newest notes of a feed."""
+    from ..client import NoAccountError
 
-    async def work(client: NostrClient) -> list[NoteItem]:
-        if client.pubkey is None and args.feed != "global":
-            raise ClientError("no account: the home and mentions feeds need one (nostr-tui keys import NPUB)")
-        await client.wait_user_lists()
-        return await client.feed(args.feed).fetch_page(args.limit)
+    async def work(client: Client) -> list[NoteItem]:
+        if client.session.pubkey is None and args.feed != "global":
+            raise NoAccountError("no account: the home and mentions feeds need one (nostr-tui keys import NPUB)")
+        await client.lists.wait_synced()
+        return await client.feeds.open(args.feed).fetch_page(args.limit)
 
-    for item in _run_client(args, work):
+    for item in run_client(args, work):
         print_json(note_json(item))
     return 0
 

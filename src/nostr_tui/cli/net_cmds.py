@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from ..config import Config, ConfigError, validate_relay_url
+from ..config import ConfigError, validate_relay_url
 from ..protocol import nip19
 from ..protocol.event import Event, EventError, parse_event_json
 from ..protocol.filters import Filter, FilterError
-from ..relay import (
-    AuthRequired,
-    Notice,
-    Notification,
-    PublishStatus,
-    RelayPool,
-    RelayResult,
-    RelayState,
-    StateChanged,
-    SubscriptionClosed,
-)
-from .common import CliError, config_from_args, print_json, warn
+from .common import CliError, config_from_args, json_line, print_json, run_client, warn
+
+if TYPE_CHECKING:
+    from ..client import Client, RelayResult
 
 # ---------------------------------------------------------------- filters from arguments
 
@@ -117,120 +109,47 @@ def relays_from_args(args: argparse.Namespace, default: Sequence[str], what: str
 # ---------------------------------------------------------------- req
 
 
-def _reporter(seen_failure: set[str]) -> Callable[[Notification], None]:
-    def report(note: Notification) -> None:
-        if isinstance(note, StateChanged):
-            if note.state in (RelayState.WAITING, RelayState.FAILED) and note.url not in seen_failure:
-                seen_failure.add(note.url)
-                warn(f"{note.url}: {note.reason or 'unreachable'}")
-        elif isinstance(note, SubscriptionClosed):
-            warn(f"{note.url} closed the subscription: {note.reason}")
-        elif isinstance(note, AuthRequired):
-            warn(f"{note.url}: {note.reason}")
-        elif isinstance(note, Notice):
-            warn(f"{note.url} says: {note.message[:200]}")
-
-    return report
+def _print_event(event: Event) -> None:
+    sys.stdout.write(json_line(event.to_json()))
 
 
-def _print_event(event: Event, relay: str) -> None:
-    print_json(event.to_dict())
-    sys.stdout.flush()
-
-
-def login_signer(args: argparse.Namespace) -> Callable[[str, str], Event | None]:
-    """A NIP-42 signer for relays the config allows: the key (NOSTR_SECRET_KEY or the active account)
-    is unlocked on the first challenge only; without one, the relay is reported as requiring login."""
-    from ..protocol.event import sign_event
-    from ..protocol.keys import SecretKey
-    from .protocol_cmds import signing_key
-
-    held: list[SecretKey | None] = []
-
-    def sign(url: str, challenge: str) -> Event | None:
-        if not held:
-            try:
-                held.append(signing_key(args))
-            except CliError as exc:
-                warn(f"{url} asks to log in, but no key is available: {exc}")
-                held.append(None)
-        secret = held[0]
-        if secret is None:
-            return None
-        return sign_event(secret, 22242, "", [["relay", url], ["challenge", challenge]])
-
-    return sign
-
-
-async def run_req(
-    config: Config,
-    relays: Sequence[str],
-    flt: Filter,
-    *,
-    stream: bool = False,
-    on_event: Callable[[Event, str], None] = _print_event,
-    auth_signer: Callable[[str, str], Event | None] | None = None,
-) -> int:
-    """Query `relays` with `flt`, handing each event once to `on_event(event, relay)`.
-
-    Returns after every relay sent EOSE, failed or timed out (or never, with `stream`). Exit status 0,
-    or 1 when not one relay answered.
-    """
-    failed: set[str] = set()
-    async with RelayPool(
-        network=config.network, on_notification=_reporter(failed), auth_allowed=config.auth_allowed,
-        auth_signer=auth_signer,
-    ) as pool:
-        for url in relays:
-            pool.add_relay(url, read=True, write=False)
-        sub = pool.subscribe(flt, close_on_eose=not stream)
-        received = 0
-        async for event, relay in sub:
-            on_event(event, relay)
-            received += 1
-        for url in sub.timed_out:
-            warn(f"{url}: no end of stored events within {config.network.eose_timeout:g} s")
-        if not received and not sub.eose_relays:
-            raise CliError("no relay answered (see the warnings above)")
+async def run_req(client: Client, relays: Sequence[str], flt: Filter, *, stream: bool = False,
+                  on_event: Callable[[Event], None] = _print_event) -> int:
+    """Query `relays` with `flt` through the client (each event stored), handing each event once to
+    `on_event`. Returns after every relay sent EOSE, failed or timed out (or never, with `stream`)."""
+    received = 0
+    reading = await client.ingest.stream([flt], relays, live=stream)
+    async for batch in reading:
+        for r in batch:
+            on_event(r.event)
+        received += len(batch)
+        sys.stdout.flush()
+    for url in reading.timed_out:
+        warn(f"{url}: no end of stored events within {client.config.network.eose_timeout:g} s")
+    if not received and not reading.answered:
+        raise CliError("no relay answered (see the warnings above)")
     return 0
 
 
 def _cmd_req(args: argparse.Namespace) -> int:
-    from ..client.offline import StoreWriter, query_store
-    from ..store.errors import StoreError
-
-    config = config_from_args(args)
     flt = filter_from_args(args)
     if args.local:  # answered from the local cache, without the network
-        try:
-            found = query_store(config, flt)
-        except StoreError as exc:
-            raise CliError(str(exc)) from None
-        for event in found:
-            _print_event(event, "")
+        async def local(client: Client) -> list[Event]:
+            return await client.search.query(flt)
+
+        for event in run_client(args, local, network=False):
+            _print_event(event)
         return 0
+    config = config_from_args(args)
     relays = relays_from_args(args, config.read_relays(), "read from")
-    with StoreWriter(config, warn=warn) as saver:  # what relays send lands in the cache too
 
-        def on_event(event: Event, relay: str) -> None:
-            _print_event(event, relay)
-            saver.add(event, relay)
+    async def work(client: Client) -> int:
+        return await run_req(client, relays, flt, stream=args.stream)
 
-        return asyncio.run(run_req(config, relays, flt, stream=args.stream, on_event=on_event,
-                                   auth_signer=login_signer(args)))
+    return run_client(args, work, network=False, relay_warnings=True)
 
 
 # ---------------------------------------------------------------- publish
-
-
-async def publish_event(
-    config: Config, relays: Sequence[str], event: Event, auth_signer: Callable[[str, str], Event | None] | None = None
-) -> tuple[RelayResult, ...]:
-    """Publish a signed event to `relays`; one result per relay (logging in where the config allows)."""
-    async with RelayPool(network=config.network, auth_allowed=config.auth_allowed, auth_signer=auth_signer) as pool:
-        for url in relays:
-            pool.add_relay(url, read=False, write=True)
-        return await pool.publish(event)
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
@@ -243,10 +162,14 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         event = parse_event_json(text.strip())
     except EventError as exc:
         raise CliError(f"stdin: not a valid signed event ({exc.reason})") from None
-    results = asyncio.run(publish_event(config, relays, event, login_signer(args)))
+
+    async def work(client: Client) -> list[RelayResult]:
+        return await client.publisher.broadcast(event, relays)
+
+    results = run_client(args, work, network=False)
     for r in results:
         print_json({"relay": r.url, "status": r.status.value, "message": r.message})
-    return 0 if any(r.status is PublishStatus.ACCEPTED for r in results) else 1
+    return 0 if any(r.status.value == "accepted" for r in results) else 1
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

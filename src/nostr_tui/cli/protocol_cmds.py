@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..protocol import nip19
-from ..protocol.event import EventError, parse_event, sign_event
+from ..protocol.event import Event, EventError, parse_event
 from ..protocol.keys import InvalidKeyError, SecretKey
 from .common import CliError, print_json
+
+if TYPE_CHECKING:
+    from ..client import Client
 
 SECRET_ENV = "NOSTR_SECRET_KEY"
 
@@ -71,11 +73,15 @@ def _cmd_encode(args: argparse.Namespace) -> int:
 
 
 def verify_line(line: str) -> tuple[bool, str]:
-    """Check one JSON event line: (True, "ok <id>") or (False, "invalid <id or -> <reason>")."""
+    """Check one JSON event line: (True, "ok <id>") or (False, "invalid <id or -> <reason>").
+
+    The line is a signed event, or an object carrying one under "event" (what `feed` and `thread` print)."""
     try:
         obj = json.loads(line)
     except (ValueError, RecursionError):
         return False, "invalid - not valid JSON"
+    if isinstance(obj, dict) and isinstance(obj.get("event"), dict):
+        obj = obj["event"]
     try:
         event = parse_event(obj)
     except EventError as exc:
@@ -98,28 +104,21 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0 if all_ok else 1
 
 
-def secret_from_env() -> SecretKey | None:
-    """The secret key in NOSTR_SECRET_KEY (nsec or hex), or None when unset. Raises CliError if invalid."""
-    raw = os.environ.get(SECRET_ENV, "").strip()
-    if not raw:
-        return None
+def sign_template(args: argparse.Namespace, kind: int, content: str, tags: list[list[str]],
+                  created_at: int | None) -> Event:
+    """Sign with NOSTR_SECRET_KEY if set, else the active account (asking for its passphrase). Raises CliError."""
+    from ..client import EventTemplate
+    from .common import run_client
+
     try:
-        if raw.lower().startswith("nsec1"):
-            return nip19.nsec_decode(raw)
-        return SecretKey.from_hex(raw)
-    except (nip19.Nip19Error, InvalidKeyError) as exc:
-        reason = exc.reason if isinstance(exc, nip19.Nip19Error) else str(exc)
-        raise CliError(f"{SECRET_ENV} is not a valid nsec or hex secret key: {reason}") from None
+        template = EventTemplate.make(kind, content, tags, created_at)
+    except (TypeError, ValueError) as exc:
+        raise CliError(str(exc)) from None
 
+    async def sign(client: Client) -> Event:
+        return await client.session.sign(template)
 
-def signing_key(args: argparse.Namespace) -> SecretKey:
-    """NOSTR_SECRET_KEY if set, else the active account's key (asking for its passphrase)."""
-    secret = secret_from_env()
-    if secret is not None:
-        return secret
-    from .keys_cmds import active_account_signer  # the key store loads only when it is needed
-
-    return active_account_signer(args)
+    return run_client(args, sign, start=False)
 
 
 def parse_tag(text: str) -> list[str]:
@@ -132,9 +131,8 @@ def parse_tag(text: str) -> list[str]:
 
 def _cmd_event(args: argparse.Namespace) -> int:
     tags = [parse_tag(t) for t in args.tag or ()]
-    secret = signing_key(args)
     try:
-        event = sign_event(secret, args.kind, args.content, tags, args.created_at)
+        event = sign_template(args, args.kind, args.content, tags, args.created_at)
     except EventError as exc:
         raise CliError(exc.reason) from None
     print(event.to_json())

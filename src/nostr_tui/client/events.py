@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..relay.notifications import RelayResult, RelayState
 from .models import Author, NoteItem, ThreadRow
+
+if TYPE_CHECKING:
+    from .session import AccountInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +62,27 @@ class PublishProgress:
 
 @dataclass(frozen=True, slots=True)
 class OutboxChanged:
-    """The number of events still waiting in the outbox changed."""
+    """The outbox changed: `unsent` events no relay has accepted yet, `partial` accepted by some relays but
+    still pending on others (`pending_relays` deliveries in all)."""
 
     unsent: int
+    partial: int = 0
+    pending_relays: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChanged:
+    """Another account is active (None: none is)."""
+
+    account: AccountInfo | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListsChanged:
+    """The user's follows, mutes or relay list changed (feeds, names and marks follow)."""
+
+    follows: int
+    mutes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +94,19 @@ class Message:
 
 
 ClientEvent = (
-    RelayStatusChanged | FeedNew | ThreadUpdated | ProfileUpdated | PublishProgress | OutboxChanged | Message
+    RelayStatusChanged
+    | FeedNew
+    | ThreadUpdated
+    | ProfileUpdated
+    | PublishProgress
+    | OutboxChanged
+    | Message
+    | AccountChanged
+    | ListsChanged
 )
 
 
-class EventQueue:
+class Notifications:
     """A bounded queue of client notifications for one consumer.
 
     At most `maxlen` notifications, holding at most `max_notes` notes in their FeedNew batches, wait
@@ -85,6 +115,7 @@ class EventQueue:
     """
 
     def __init__(self, maxlen: int = 5000, max_notes: int = 10_000) -> None:
+        """A queue for one consumer, bounded by `maxlen` notifications and `max_notes` queued notes."""
         self._items: deque[ClientEvent] = deque()
         self._maxlen = maxlen
         self._max_notes = max_notes

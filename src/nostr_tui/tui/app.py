@@ -18,16 +18,13 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
-from ..client.core import ClientError, NostrClient
-from ..client.events import ClientEvent, Message, OutboxChanged, RelayStatusChanged
-from ..client.models import Author
+from ..client import Author, Client, ClientError, NoPassphrase
 from ..config import Config, ConfigError, load_config, write_default_config
-from ..keystore.errors import KeystoreError
-from ..keystore.passphrase import AskPassphrase
-from ..store.errors import StoreError
 from .commands import NostrCommands
-from .messages import ClientNotice
+from .messages import ClientSays, OutboxCount, RelayChanged, message_for
 from .widgets.status_bar import StatusBar
+
+AskPassphrase = Callable[[str, bool], str]
 
 DRAFT_DELAY = 0.5
 
@@ -46,15 +43,15 @@ class NostrApp(App[int]):
     ]
 
     def __init__(self, config: Config, *, demo: bool = False, data_dir: Path | None = None,
-                 clock: Callable[[], float] = time.time, client: NostrClient | None = None,
-                 ask_passphrase: AskPassphrase | None = None) -> None:
+                 clock: Callable[[], float] = time.time, client: Client | None = None,
+                 prompt: AskPassphrase | None = None) -> None:
         super().__init__()
         self.config = config
         self.demo = demo
         self.data_dir = data_dir
         self.clock = clock
         self._client = client
-        self._ask = ask_passphrase
+        self._prompt = prompt
         self.demo_relay: Any = None
         self.config_written: Path | None = None  # set when this run wrote the first config
         self.names: dict[str, str] = {}  # pubkey -> display name (follows and authors seen)
@@ -63,12 +60,16 @@ class NostrApp(App[int]):
         self.relays_connected = 0
         self.relays_total = len(config.relays)
         self.unsent = 0
+        self.partial = 0
         self.startup_error: str | None = None  # one line for the terminal when the app could not start
         self.set_keymap(config.keymap)
 
     def _fatal_error(self) -> None:
         """Exit after an unhandled exception with a traceback that shows no local variables: a frame may hold
-        a passphrase or a key, and the report is printed on the terminal."""
+        a passphrase or a key, and the report is printed on the terminal.
+
+        This overrides a private method on purpose: Textual's own report is built here with
+        `show_locals=True`, and no public setting or hook changes what it prints."""
         from rich.segment import Segments
         from rich.traceback import Traceback
 
@@ -78,7 +79,7 @@ class NostrApp(App[int]):
         self._close_messages_no_wait()
 
     @property
-    def client(self) -> NostrClient:
+    def client(self) -> Client:
         """The headless client (created on mount)."""
         assert self._client is not None, "client not started"
         return self._client
@@ -91,30 +92,31 @@ class NostrApp(App[int]):
 
             self._client = await setup_demo(self)
         else:
-            if self._client is None:
-                self._client = NostrClient(self.config, data_dir=self.data_dir, clock=self.clock,
-                                           ask_passphrase=self._ask or self.modal_passphrase)
             try:
+                if self._client is None:
+                    self._client = Client(self.config, data_dir=self.data_dir, clock=self.clock,
+                                          prompt=self._prompt or self.modal_passphrase)
                 await self.client.start()
-            except (ClientError, StoreError, KeystoreError) as exc:  # e.g. a full or read-only disk
+            except ClientError as exc:  # e.g. a full or read-only disk, a damaged accounts file
                 self.startup_error = str(exc)
                 self.exit(return_code=1)
                 return
-        self.relays_total = len(self.client.pool.urls)
+        self.relays_total = len(self.client.relays.status())
         self.pump()
         self.set_interval(1.0, self.update_status)  # every screen's status bar, also right after it opens
         await self.refresh_names()
         from .screens.feed import FeedScreen
 
         await self.push_screen(FeedScreen())
-        if self.client.pubkey is None:
+        if self.client.session.pubkey is None:
             from .screens.welcome import WelcomeScreen
 
             await self.push_screen(WelcomeScreen())
 
     async def on_unmount(self) -> None:
         if self._draft is not None and self._client is not None:
-            await self._client.db.state(self._draft_writer(*self._draft))
+            key, text = self._draft
+            await self._client.drafts.save(key, text)
         if self._client is not None:
             await self._client.close()
         if self.demo_relay is not None:
@@ -124,49 +126,40 @@ class NostrApp(App[int]):
 
     @work(exit_on_error=False, group="pump")
     async def pump(self) -> None:
-        """The single pump: client notifications become Textual messages on the UI thread."""
+        """The single pump: each client notification becomes its Textual message, for the app and every screen."""
+        notifications = self.client.notifications
         while True:
-            event = await self.client.events.get()
-            self.post_message(ClientNotice(event))
-
-    def on_client_notice(self, message: ClientNotice) -> None:
-        """Update the status bar and hand the notification to the screen."""
-        event: ClientEvent = message.event
-        if isinstance(event, RelayStatusChanged):
-            self.relays_connected, self.relays_total = event.connected, event.total
-        elif isinstance(event, OutboxChanged):
-            self.unsent = event.unsent
-        elif isinstance(event, Message):
-            severity: Literal["information", "warning"] = "warning" if event.level != "info" else "information"
-            self.notify(event.text, severity=severity, timeout=4, markup=False)  # relay text is never markup
-        self.update_status()
-        handler = getattr(self.screen, "client_event", None)
-        if handler is not None:
-            handler(event)
+            event = await notifications.get()
+            message = message_for(event)
+            if isinstance(message, RelayChanged):
+                self.relays_connected, self.relays_total = message.event.connected, message.event.total
+            elif isinstance(message, OutboxCount):
+                self.unsent, self.partial = message.event.unsent, message.event.partial
+            elif isinstance(message, ClientSays):
+                text = message.event
+                severity: Literal["information", "warning"] = "warning" if text.level != "info" else "information"
+                self.notify(text.text, severity=severity, timeout=4, markup=False)  # relay text is never markup
+            self.update_status()
+            for screen in self.screen_stack:
+                screen.post_message(message_for(event))
 
     def update_status(self) -> None:
         """Redraw the status bars: account, relays connected, unsent notes."""
         client = self._client
         if client is not None:
-            statuses = client.pool.status()
-            self.relays_total = len(statuses)
-            self.relays_connected = sum(1 for st in statuses if st.state.value == "connected")
+            self.relays_connected, self.relays_total = client.relays.connected_count()
         for bar in (b for screen in self.screen_stack for b in screen.query(StatusBar)):
-            bar.account = (client.account_name or "no account") if client else ""
-            bar.read_only = client.read_only if client else True
+            bar.account = (client.session.account_name or "no account") if client else ""
+            bar.read_only = client.session.read_only if client else True
             bar.set_relays(self.relays_connected, self.relays_total)
             bar.unsent = self.unsent
+            bar.partial = self.partial
 
     # -- names for the widgets ----------------------------------------------------------------------
 
     async def refresh_names(self) -> None:
         """Load display names of follows (for @ completion and mention labels)."""
-        from ..client.items import authors_for
-
-        client = self.client
-        follows = sorted(client.follows)
-        ctx = client.item_context()
-        authors = await client.db.read_cache(lambda c: authors_for(c, follows, ctx))
+        authors = await self.client.people.authors(sorted(self.client.lists.follows))
         self.names.update({pk: a.name for pk, a in authors.items()})
 
     def name_for(self, pubkey: str) -> str | None:
@@ -175,13 +168,13 @@ class NostrApp(App[int]):
 
     def followed_names(self) -> list[str]:
         """Display names of follows (to mark impersonators)."""
-        follows = self._client.follows if self._client else frozenset()
+        follows = self._client.lists.follows if self._client else frozenset()
         return [n for pk, n in self.names.items() if pk in follows]
 
     def complete_names(self, prefix: str) -> list[Author]:
         """People whose name starts with `prefix` (follows first), for @ completion."""
         p = prefix.lower()
-        follows = self._client.follows if self._client else frozenset()
+        follows = self._client.lists.follows if self._client else frozenset()
         found = [Author(pk, n, followed=pk in follows) for pk, n in self.names.items() if n.lower().startswith(p)]
         found.sort(key=lambda a: (not a.followed, a.name.lower()))
         return found[:8]
@@ -195,29 +188,19 @@ class NostrApp(App[int]):
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DELAY, lambda: self.save_draft_now(key, text))
 
-    @staticmethod
-    def _draft_writer(key: str, text: str) -> Callable[[Any], None]:
-        def write(s: Any) -> None:
-            if text.strip():
-                s.save_draft(key, text)
-            else:
-                s.delete_draft(key)
-
-        return write
-
     def save_draft_now(self, key: str, text: str) -> None:
-        """Save (or, when empty, delete) the draft on the store thread."""
+        """Save (or, when empty, delete) the draft in the background."""
         self._draft = None
         if self._client is not None:
-            client, write = self._client, self._draft_writer(key, text)
+            drafts = self._client.drafts
 
             async def save() -> None:
                 try:
-                    await client.db.state(write)
-                except StoreError as exc:
+                    await drafts.save(key, text)
+                except ClientError as exc:
                     self.notify(f"The draft could not be saved: {exc}", severity="error", markup=False)
 
-            self.run_worker(save, exit_on_error=False, group="drafts")  # type: ignore[arg-type]
+            self.run_worker(save(), exit_on_error=False, group="drafts")
 
     # -- passphrase ---------------------------------------------------------------------------------
 
@@ -225,7 +208,6 @@ class NostrApp(App[int]):
         """Ask for a passphrase in a modal; called from a worker thread (the key store runs there)."""
         import concurrent.futures
 
-        from ..keystore.errors import PassphraseError
         from .screens.modals import InputModal
 
         def ask(text: str) -> str | None:
@@ -239,9 +221,9 @@ class NostrApp(App[int]):
 
         value = ask(prompt)
         if not value:
-            raise PassphraseError("no passphrase given")
+            raise NoPassphrase("no passphrase given")
         if confirm and ask("Type the same passphrase again:") != value:
-            raise PassphraseError("the two passphrases differ; nothing was changed")
+            raise NoPassphrase("the two passphrases differ; nothing was changed")
         return value
 
     # -- navigation ---------------------------------------------------------------------------------
@@ -278,7 +260,7 @@ class NostrApp(App[int]):
     async def switch_account(self, name: str) -> None:
         """Make another account active and reload the feeds."""
         try:
-            await self.client.switch_account(name)
+            await self.client.session.use(name)
         except ClientError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return

@@ -47,7 +47,7 @@ class NostrCommands(Provider):
                 yield Hit(1.0, f"Open profile {q[:30]}…", partial(self.nostr.open_profile, value))
         if q.startswith("#") and len(q) > 1:
             yield Hit(0.9, f"Open hashtag {q}", partial(self.nostr.open_hashtag, q[1:]))
-        for acc in self.nostr.client.keystore.accounts():
+        for acc in self.nostr.client.session.accounts():
             if q.lower() in acc.name.lower():
                 yield Hit(0.8, f"Switch account to {acc.name}", partial(self.nostr.switch_account, acc.name))
         yield Hit(0.5, f"Search the local store for “{q[:40]}”", partial(self.nostr.open_search, q))

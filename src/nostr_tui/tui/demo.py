@@ -6,12 +6,9 @@ import json
 import secrets
 from typing import TYPE_CHECKING
 
-from ..client import publishing
-from ..client.core import NostrClient
+from ..client import Client
 from ..config import Config, KeysConfig, NetworkConfig, RelayConfig
-from ..keystore.passphrase import fixed
-from ..keystore.store import KeyStore
-from ..paths import keys_dir
+from ..protocol.filters import Filter
 
 if TYPE_CHECKING:
     from .app import NostrApp
@@ -19,17 +16,14 @@ if TYPE_CHECKING:
 DEMO_LOG_N = 10  # a throwaway key in a throwaway profile
 
 
-async def setup_demo(app: NostrApp) -> NostrClient:
+async def setup_demo(app: NostrApp) -> Client:
     """Start the demo relay, make the demo account (following every demo author), return the client."""
-    from ..demo import demo_follows
-    from ..demo.relay import start_demo_relay
+    from ..demo import DEMO_PORT, demo_follows
+    from ..demo.relay import DemoRelayError, start_demo_relay
     from .app import temp_profile
 
     profile = temp_profile()
     app.data_dir = profile
-    from ..demo import DEMO_PORT
-    from ..demo.relay import DemoRelayError
-
     try:  # on the port the seed events' relay hints name, when it is free
         relay = await start_demo_relay(DEMO_PORT)
     except DemoRelayError:
@@ -42,17 +36,20 @@ async def setup_demo(app: NostrApp) -> NostrClient:
         keymap=app.config.keymap,
         data_dir=profile,
     )
-    ask = fixed(secrets.token_urlsafe(24))  # only this process knows it; the profile is deleted on exit
-    keystore = KeyStore(keys_dir(profile), log_n=DEMO_LOG_N)
-    keystore.generate("demo", ask)
-    client = NostrClient(app.config, data_dir=profile, keystore=keystore, ask_passphrase=ask, clock=app.clock)
-    await client.start()
-    profile_json = json.dumps({"name": "you (demo)", "about": "A throwaway demo account of nostr-tui."})
-    await publishing.publish(client, 0, profile_json, [])
-    await publishing.publish(client, 3, "", [["p", pk] for pk in demo_follows()])
-    await client.refresh_user_state()
-    # Everything the demo relay holds lands in the store, so the feed opens full.
-    from ..protocol.filters import Filter
+    passphrase = secrets.token_urlsafe(24)  # only this process knows it; the profile is deleted on exit
 
-    await client.fetch([Filter.make(limit=5000)])
+    def ask(prompt: str, confirm: bool) -> str:
+        return passphrase
+
+    client = Client(app.config, data_dir=profile, passphrase=ask, clock=app.clock)
+    await client.start()
+    await client.session.generate("demo")
+    profile_json = json.dumps({"name": "you (demo)", "about": "A throwaway demo account of nostr-tui."})
+    sent = [await client.notes.publish(0, profile_json),
+            await client.notes.publish(3, "", [["p", pk] for pk in demo_follows()])]
+    for sending in sent:
+        await sending.results()
+    await client.lists.load()
+    # Everything the demo relay holds lands in the store, so the feed opens full.
+    await client.ingest.fetch([Filter.make(limit=5000)])
     return client

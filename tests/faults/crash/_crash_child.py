@@ -30,11 +30,11 @@ class Crashing(NostrApp):
         nip49.symmetric_key = out_of_memory  # type: ignore[assignment]
         self.call_later(self.unlock)
 
-    def unlock(self) -> None:
-        self.client.signer()  # not in a worker: an error here ends the app with a crash report
+    async def unlock(self) -> None:
+        await self.client.session.unlock()  # not in a worker: an error here ends the app with a crash report
 
 
 if __name__ == "__main__":
-    app = Crashing(load_config(Path(sys.argv[1])), ask_passphrase=fixed(PASSPHRASE))
+    app = Crashing(load_config(Path(sys.argv[1])), prompt=fixed(PASSPHRASE))
     app.run(headless=True, size=(100, 30))
     sys.exit(app.return_code or 0)

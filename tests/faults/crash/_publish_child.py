@@ -9,8 +9,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from nostr_tui.client import publishing
-from nostr_tui.client.core import NostrClient
+from nostr_tui.client import Client
 from nostr_tui.config import load_config
 from nostr_tui.keystore.passphrase import fixed
 
@@ -18,12 +17,12 @@ PASSPHRASE = "correct horse battery staple"
 
 
 async def main(config: Path, key: str, text: str) -> None:
-    client = NostrClient(load_config(config), ask_passphrase=fixed(PASSPHRASE))
+    client = Client(load_config(config), passphrase=fixed(PASSPHRASE))
     await client.start()
-    await client.wait_user_lists()
-    await client.db.save_draft(key, text)  # what the compose pane holds when the person presses send
+    await client.lists.wait_synced()
+    await client.drafts.save(key, text)  # what the compose pane holds when the person presses send
     print("READY", flush=True)
-    await publishing.post(client, text, draft_key=key)
+    await (await client.notes.post(text, draft_key=key)).results()
     print("RETURNED", flush=True)
     await asyncio.sleep(120)
 

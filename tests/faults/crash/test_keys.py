@@ -10,13 +10,13 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from secrets import token_urlsafe
 
 import nostr_sdk
 import pytest
 
 import nostr_tui.tui.app
-from nostr_tui.client import publishing
-from nostr_tui.client.core import NostrClient
+from nostr_tui.client import Client
 from nostr_tui.config import load_config
 from nostr_tui.keystore.passphrase import fixed
 from nostr_tui.paths import keys_dir
@@ -41,9 +41,9 @@ from .conftest import (
 APP_CSS = str(Path(nostr_tui.tui.app.__file__).parent / NostrApp.CSS_PATH)
 
 
-def secrets_of(secret: SecretKey) -> dict[str, str]:
+def secrets_of(secret: SecretKey, passphrase: str = PASSPHRASE) -> dict[str, str]:
     """Every form in which this key or its passphrase must never leak."""
-    return {"secret hex": secret.hex(), "nsec": nip19.nsec_encode(secret), "passphrase": PASSPHRASE}
+    return {"secret hex": secret.hex(), "nsec": nip19.nsec_encode(secret), "passphrase": passphrase}
 
 
 def leaks(text: str, secrets: dict[str, str]) -> list[str]:
@@ -138,12 +138,15 @@ async def test_secrets_never_in_process_arguments_environment_or_logs(
     url = str(await relay.url())
     data = tmp_path / "data"
     secret = SecretKey.generate()
-    (tmp_path / "pass").write_text(PASSPHRASE + "\n")
+    # A passphrase of this test's own: other suites running beside this one use the shared one in their
+    # processes' environments, and the scan below reads every process on the machine.
+    passphrase = token_urlsafe(18)
+    (tmp_path / "pass").write_text(passphrase + "\n")
     helper = tmp_path / "pass.sh"
     helper.write_text(f"#!/bin/sh\nsleep 0.3\ncat {tmp_path / 'pass'}\n")  # a password manager, slowly
     helper.chmod(0o700)
     config = write_config(tmp_path / "config.toml", data, [(url, True, True, True)], passphrase_command=str(helper))
-    secrets = secrets_of(secret)
+    secrets = secrets_of(secret, passphrase)
     env = child_env(HOME=str(tmp_path))
     stop, found, scans = threading.Event(), [], [0]
     scanner = threading.Thread(target=scan_processes, args=(secrets, stop, found, scans))
@@ -161,10 +164,10 @@ async def test_secrets_never_in_process_arguments_environment_or_logs(
 
         # In this process too, with every logger at DEBUG: unlock, sign, publish, answer AUTH.
         caplog.set_level(logging.DEBUG)
-        client = NostrClient(load_config(config), ask_passphrase=fixed(PASSPHRASE))
+        client = Client(load_config(config), passphrase=fixed(passphrase))
         await client.start()
         try:
-            _, results = await publishing.post(client, "logged at debug level")
+            results = await (await client.notes.post("logged at debug level")).results()
             assert results[0].status is PublishStatus.ACCEPTED
         finally:
             await client.close()
@@ -196,7 +199,7 @@ async def test_auth_only_for_allowed_relays(tmp_path: Path, frame_logs: list[Fra
         keystore_with(data)
         config = load_config(write_config(tmp_path / "config.toml", data,
                                           [(allowed, True, True, True), (other.url, True, True, False)]))
-        app = Recording(config, ask_passphrase=fixed(PASSPHRASE))
+        app = Recording(config, prompt=fixed(PASSPHRASE))
         async with app.run_test(size=(110, 34)) as pilot:
             await until(pilot, lambda: isinstance(app.screen, FeedScreen))
             await pilot.press("c")

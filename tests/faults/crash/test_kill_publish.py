@@ -74,22 +74,22 @@ async def test_killed_while_publishing_nothing_is_lost_and_it_is_delivered_later
     await stall_server.stop()
     port = int(url.rsplit(":", 1)[1])
     await relays.start(port=port)
-    from nostr_tui.client.core import NostrClient
+    from nostr_tui.client import Client
     from nostr_tui.config import load_config
     from nostr_tui.keystore.passphrase import fixed
 
-    client = NostrClient(load_config(write_config(tmp_path / "config2.toml", data, [(url, False, True, False)])),
-                         ask_passphrase=fixed(PASSPHRASE))
+    client = Client(load_config(write_config(tmp_path / "config2.toml", data, [(url, False, True, False)])),
+                         passphrase=fixed(PASSPHRASE))
     await client.start()
     try:
         async def delivered() -> bool:
-            return not await client.unsent()
+            return not [item for item in await client.publisher.outbox() if item.pending]
 
         await eventually(delivered, timeout=15)
         held = await query_relay(url, {"ids": sorted(outbox)})
         assert {e["content"] for e in held} == in_outbox
         assert {e["id"]: e["sig"] for e in held} == {i: s for i, (_, s, _) in outbox.items()}  # the same events
-        drafts_left = await client.db.drafts()
+        drafts_left = await client.drafts.all()
         assert {d.text for d in drafts_left} | in_outbox == set(texts.values())
     finally:
         await client.close()

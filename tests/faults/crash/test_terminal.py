@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.cells import cell_len
 from tests.tui.test_hostile import HOSTILE
 
-from nostr_tui.client.core import NostrClient
+from nostr_tui.client import Client
 from nostr_tui.config import load_config
 from nostr_tui.protocol.event import sign_event
 from nostr_tui.protocol.filters import Filter
@@ -80,9 +80,9 @@ async def test_hostile_notes_and_impersonator_from_a_relay(tmp_path: Path, relay
 
     for run in ("first start", "restart"):  # fetched from the relay, then read back from the store
         if run == "restart":  # the profiles, as opening them fetches them (feeds do not fetch kind 0 yet)
-            client = NostrClient(config)
+            client = Client(config)
             await client.start()
-            await client.fetch([Filter.make(kinds=[0], authors=[alice.public_key, mallory.public_key])])
+            await client.ingest.fetch([Filter.make(kinds=[0], authors=[alice.public_key, mallory.public_key])])
             await client.close()
         feed_lines, global_lines, svg = await render(NostrApp(config))
         everything = "\n".join(feed_lines + global_lines)

@@ -18,8 +18,7 @@ import pytest
 from tests.client.conftest import PASSPHRASE, free_port, keystore_with
 from tests.relay.conftest import RelayProcess
 
-from nostr_tui.client.core import NostrClient
-from nostr_tui.client.events import ClientEvent, FeedNew, OutboxChanged
+from nostr_tui.client import Client, ClientEvent, FeedNew, OutboxChanged, OutboxItem, RelayResult, Sending
 from nostr_tui.config import Config, KeysConfig, NetworkConfig, RelayConfig
 from nostr_tui.keystore.passphrase import fixed
 from nostr_tui.protocol.event import Event, sign_event
@@ -249,19 +248,28 @@ def config_for(data_dir: Path, relays: Sequence[RelayConfig | str], network: Net
     return Config(relays=rcs, network=network, keys=KeysConfig(log_n=4), data_dir=data_dir)
 
 
-def make_client(config: Config, secret: SecretKey, connect: Any = default_connect) -> NostrClient:
+def make_client(config: Config, secret: SecretKey, connect: Any = default_connect) -> Client:
     """A (not yet started) client whose key store, in the config's data dir, holds `secret`."""
     assert config.data_dir is not None
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    return NostrClient(
-        config, connect=connect, keystore=keystore_with(config.data_dir, secret), ask_passphrase=fixed(PASSPHRASE)
-    )
+    keystore_with(config.data_dir, secret)
+    return Client(config, connect=connect, passphrase=fixed(PASSPHRASE), environ={})
+
+
+async def unsent(client: Client) -> list[OutboxItem]:
+    """Outbox entries some relay has still to take."""
+    return [item for item in await client.publisher.outbox() if item.pending]
+
+
+async def sent(sending: Sending) -> tuple[Event, list[RelayResult]]:
+    """The event and every relay's answer, once all answered."""
+    return sending.event, await sending.results()
 
 
 @pytest.fixture
-async def clients() -> AsyncIterator[list[NostrClient]]:
+async def clients() -> AsyncIterator[list[Client]]:
     """Append clients here; each is closed at the end."""
-    made: list[NostrClient] = []
+    made: list[Client] = []
     yield made
     for client in made:
         await asyncio.wait_for(client.close(), 15)
@@ -270,15 +278,15 @@ async def clients() -> AsyncIterator[list[NostrClient]]:
 async def seed_store(config: Config, secret: SecretKey, events: Sequence[Event]) -> None:
     """Put events in the client's store as an earlier session would have left them."""
     client = make_client(config, secret)
-    await client.db.start()
-    await client.db.write_cache(lambda c: c.add(list(events)))
-    await client.db.close()
+    await client.start(network=False)
+    await client.ingest.add_own(events)
+    await client.close()
 
 
 class Notifications:
     """Collects a client's notifications (a front end's view): every FeedNew item and outbox count."""
 
-    def __init__(self, client: NostrClient) -> None:
+    def __init__(self, client: Client) -> None:
         self.client = client
         self.feed_ids: list[str] = []
         self.unsent: int | None = None
@@ -286,7 +294,7 @@ class Notifications:
 
     async def _pump(self) -> None:
         while True:
-            event: ClientEvent = await self.client.events.get()
+            event: ClientEvent = await self.client.notifications.get()
             if isinstance(event, FeedNew):
                 self.feed_ids.extend(i.event.id for i in event.items)
             elif isinstance(event, OutboxChanged):

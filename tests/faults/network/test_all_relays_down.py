@@ -12,7 +12,6 @@ from typing import Any
 from tests.client.conftest import query_relay
 from textual.widgets import DataTable
 
-from nostr_tui.client import publishing
 from nostr_tui.protocol.event import sign_event
 from nostr_tui.protocol.keys import SecretKey
 from nostr_tui.tui.app import NostrApp
@@ -22,7 +21,7 @@ from nostr_tui.tui.widgets.compose import Compose
 from nostr_tui.tui.widgets.note_list import NoteList
 from nostr_tui.tui.widgets.status_bar import StatusBar
 
-from .conftest import LocalRelayProcess, config_for, count_outage_events, make_client
+from .conftest import LocalRelayProcess, config_for, count_outage_events, make_client, unsent
 
 StartRelay = Callable[..., Awaitable[LocalRelayProcess]]
 
@@ -55,13 +54,14 @@ async def test_offline_start_shows_the_cache_queues_and_delivers_after_a_restart
     friend_client = make_client(config_for(tmp_path / "friend", urls), friend)
     await friend_client.start()
     for note in notes:
-        await friend_client.pool.publish(note)
+        await friend_client.publisher.broadcast(note, urls)
     await friend_client.close()
     earlier = make_client(config, me)
     await earlier.start()
-    await publishing.publish(earlier, 3, "", [list(t) for t in contacts.tags], created_at=contacts.created_at)
-    await earlier.refresh_user_state()
-    assert len(await earlier.feed("home").fetch_page()) == 5
+    follows = await earlier.notes.publish(3, "", [list(t) for t in contacts.tags], created_at=contacts.created_at)
+    await follows.results()
+    await earlier.lists.load()
+    assert len(await earlier.feeds.open("home").fetch_page()) == 5
     await earlier.close()
     for relay in relays:
         await relay.kill()
@@ -102,7 +102,7 @@ async def test_offline_start_shows_the_cache_queues_and_delivers_after_a_restart
         await feed_list(pilot, app)
         bar = app.screen.query_one(StatusBar)
         await until(pilot, lambda: bar.unsent == 1)
-        (queued,) = await client.unsent()
+        (queued,) = await unsent(client)
         assert queued.event.content == "written offline"
         assert sorted(d.relay for d in queued.deliveries) == sorted(urls)
 

@@ -15,10 +15,10 @@ from tests.relay.hostile import Hostile, send_json
 from textual.widgets import DataTable
 from websockets.asyncio.server import ServerConnection
 
+from nostr_tui.client import RelayState
 from nostr_tui.config import NetworkConfig
 from nostr_tui.protocol.event import Event, sign_event
 from nostr_tui.protocol.keys import SecretKey
-from nostr_tui.relay.notifications import RelayState
 from nostr_tui.relay.pool import TOO_FAR_AHEAD
 from nostr_tui.tui.app import NostrApp
 from nostr_tui.tui.screens.feed import FeedScreen
@@ -26,7 +26,7 @@ from nostr_tui.tui.screens.relays import RelaysScreen
 from nostr_tui.tui.widgets.note_list import NoteList
 from nostr_tui.tui.widgets.status_bar import StatusBar
 
-from .conftest import NET, LocalRelayProcess, Recorder, config_for, count_fault, make_client, seed_store
+from .conftest import NET, LocalRelayProcess, Recorder, config_for, count_fault, make_client, seed_store, unsent
 
 ME, FRIEND = SecretKey.generate(), SecretKey.generate()
 
@@ -94,7 +94,7 @@ async def test_every_bad_frame_is_counted_shown_on_the_relays_screen_and_kept_ou
             await until(pilot, lambda: relay.connections == 2 and notes.item_count() == 2)
             count_fault("hostile relay: bad frames", len(bad_frames))
             count_fault("relay closing the connection")
-            stats = client.pool.status()[0].stats
+            stats = client.relays.status()[0].stats
             assert dict(stats.invalid) == {
                 "not valid JSON": 2,
                 "bad signature": 1,
@@ -105,7 +105,7 @@ async def test_every_bad_frame_is_counted_shown_on_the_relays_screen_and_kept_ou
             }
             assert sorted(notes.item(i).event.content for i in range(2)) == ["good note 0", "good note 1"]
             assert notes.pending_count == 0
-            assert await client.db.read_cache(lambda c: c.get(future.id)) is None  # never stored
+            assert await client._store.read_cache(lambda c: c.get(future.id)) is None  # never stored
 
             # The home subscription came back resuming from the newest real note, not from next year.
             resumed = [r for r in recorder.reqs(relay.url) if any(FRIEND.public_key in (f.get("authors") or [])
@@ -119,8 +119,8 @@ async def test_every_bad_frame_is_counted_shown_on_the_relays_screen_and_kept_ou
             bar = app.screen.query_one(StatusBar)
             await until(pilot, lambda: bar.unsent == 1)
             await pilot.press("escape")
-            assert (await client.unsent())[0].event.content == "does it arrive?"
-            assert client.pool.status()[0].stats.invalid["OK for an event not sent"] == 2
+            assert (await unsent(client))[0].event.content == "does it arrive?"
+            assert client.relays.status()[0].stats.invalid["OK for an event not sent"] == 2
 
             # The relays screen shows every dropped frame.
             await pilot.press("R")
@@ -128,7 +128,7 @@ async def test_every_bad_frame_is_counted_shown_on_the_relays_screen_and_kept_ou
             table = app.screen.query_one(DataTable)
             await until(pilot, lambda: table.row_count == 1)
             row = table.get_row_at(0)
-            assert str(row[5]) == str(client.pool.status()[0].stats.invalid_total) == str(len(bad_frames) + 1)
+            assert str(row[5]) == str(client.relays.status()[0].stats.invalid_total) == str(len(bad_frames) + 1)
 
 
 async def test_stalled_relays_do_not_hold_up_the_feed_the_keys_or_the_outbox(
@@ -158,7 +158,7 @@ async def test_stalled_relays_do_not_hold_up_the_feed_the_keys_or_the_outbox(
             friend = make_client(config_for(tmp_path / "friend", [good.url]), FRIEND)
             await friend.start()
             for i in range(30):
-                await friend.pool.publish(sign_event(FRIEND, 1, f"note {i}", [], now - 100 + i))
+                await friend.publisher.broadcast(sign_event(FRIEND, 1, f"note {i}", [], now - 100 + i), [good.url])
             await friend.close()
             client = make_client(config, ME)
             app = NostrApp(config, client=client)
@@ -174,18 +174,18 @@ async def test_stalled_relays_do_not_hold_up_the_feed_the_keys_or_the_outbox(
                     await until(pilot, lambda b=before: notes.cursor != b, timeout=1.0)  # type: ignore[misc]
                     latencies.append(loop.time() - t0)
                 assert max(latencies) < 1.0
-                states = {s.url: s for s in client.pool.status()}
-                await until(pilot, lambda: client.pool.relay(tcp_url).state is not RelayState.CONNECTED  # type: ignore[union-attr]
-                            and "timed out" in client.pool.relay(tcp_url).last_reason)  # type: ignore[union-attr]
+                states = {s.url: s for s in client.relays.status()}
+                await until(pilot, lambda: client._pool.relay(tcp_url).state is not RelayState.CONNECTED  # type: ignore[union-attr]
+                            and "timed out" in client._pool.relay(tcp_url).last_reason)  # type: ignore[union-attr]
                 assert states[silent.url].state is RelayState.CONNECTED  # connected, answering nothing
 
                 await pilot.press("c")
                 await pilot.press(*"to three relays")
                 await pilot.press("ctrl+s")
                 bar = app.screen.query_one(StatusBar)
-                await until(pilot, lambda: bar.unsent == 1)
-                (entry,) = await client.unsent()
-                pending = sorted(d.relay for d in entry.deliveries if d.state.value == "pending")
+                await until(pilot, lambda: bar.partial == 1)
+                (entry,) = await unsent(client)
+                pending = sorted(d.relay for d in entry.deliveries if d.state == "pending")
                 assert pending == sorted([silent.url, tcp_url])  # the good relay took it; the rest will retry
     finally:
         tcp.close()

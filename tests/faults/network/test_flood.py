@@ -10,7 +10,7 @@ import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from nostr_tui.client.core import NostrClient
+from nostr_tui.client import Client
 from nostr_tui.protocol.event import sign_event
 from nostr_tui.protocol.filters import Filter
 from nostr_tui.protocol.keys import SecretKey
@@ -35,16 +35,16 @@ from .conftest import (
 StartHostile = Callable[..., Awaitable[HostileProcess]]
 
 
-async def stored_notes(client: NostrClient) -> int:
-    return (await client.db.stats()).by_kind.get(1, 0)
+async def stored_notes(client: Client) -> int:
+    return (await client._store.stats()).by_kind.get(1, 0)
 
 
-def largest_buffer(client: NostrClient) -> int:
-    return max((sub.buffered for sub in client.pool._subs.values()), default=0)
+def largest_buffer(client: Client) -> int:
+    return max((sub.buffered for sub in client._pool._subs.values()), default=0)
 
 
 async def test_flood_with_a_reader_that_keeps_up_loses_nothing_in_bounded_memory(
-    hostile_procs: StartHostile, flood_file: Path, clients: list[NostrClient], tmp_path: Path
+    hostile_procs: StartHostile, flood_file: Path, clients: list[Client], tmp_path: Path
 ) -> None:
     flood = await hostile_procs("flood", str(flood_file))
     client = make_client(config_for(tmp_path / "me", [flood.url]), SecretKey.generate())
@@ -52,10 +52,10 @@ async def test_flood_with_a_reader_that_keeps_up_loses_nothing_in_bounded_memory
     await client.start()
     sampler = PeakSampler({
         "buffered": lambda: largest_buffer(client),
-        "queued notes": lambda: sum(len(getattr(e, "items", ())) for e in list(client.events._items)),
+        "queued notes": lambda: sum(len(getattr(e, "items", ())) for e in list(client.notifications._items)),
     })
     t0 = time.perf_counter()
-    await client.feed("global").first_page()  # nobody reads client.events: a front end that is slow
+    await client.feeds.open("global").first_page()  # nobody reads client.events: a front end that is slow
     assert await flood.wait_sent(90) == FLOOD
     count_fault("relay flooding 100,000 events")
 
@@ -65,11 +65,11 @@ async def test_flood_with_a_reader_that_keeps_up_loses_nothing_in_bounded_memory
     await eventually(all_stored, timeout=90, step=0.5)
     elapsed = time.perf_counter() - t0
     await sampler.stop()
-    stats = client.pool.status()[0].stats
+    stats = client.relays.status()[0].stats
     assert stats.events == FLOOD and stats.invalid[BUFFER_FULL] == 0  # none dropped: the socket was slowed
-    assert sampler.peaks["buffered"] <= client.pool.buffer_limit
-    assert sampler.peaks["queued notes"] <= 10_000 + client.pool.buffer_limit
-    assert client.events.dropped > 0  # the unread notifications were dropped (and counted), not kept
+    assert sampler.peaks["buffered"] <= client._pool.buffer_limit
+    assert sampler.peaks["queued notes"] <= 10_000 + client._pool.buffer_limit
+    assert client.notifications.dropped > 0  # the unread notifications were dropped (and counted), not kept
     FIGURES["flood (reader keeps up): events stored / sent"] = f"{FLOOD} / {FLOOD} in {elapsed:.1f} s"
     FIGURES["flood (reader keeps up): peak RSS growth"] = f"{sampler.growth_mib:.0f} MiB"
     FIGURES["flood (reader keeps up): largest subscription buffer"] = str(sampler.peaks["buffered"])
@@ -77,26 +77,26 @@ async def test_flood_with_a_reader_that_keeps_up_loses_nothing_in_bounded_memory
 
 
 async def test_flood_into_a_stalled_reader_is_dropped_and_counted_and_the_socket_keeps_going(
-    hostile_procs: StartHostile, flood_file: Path, clients: list[NostrClient], tmp_path: Path
+    hostile_procs: StartHostile, flood_file: Path, clients: list[Client], tmp_path: Path
 ) -> None:
     flood = await hostile_procs("flood", str(flood_file))
     client = make_client(config_for(tmp_path / "me", [flood.url]), SecretKey.generate())
     clients.append(client)
-    client.pool.drain_timeout = 0.3
+    client._pool.drain_timeout = 0.3
     await client.start()
     sampler = PeakSampler({"buffered": lambda: largest_buffer(client)})
-    stalled = client.pool.subscribe(Filter.make(kinds=[1]))  # never read
+    stalled = client._pool.subscribe(Filter.make(kinds=[1]))  # never read
     assert await flood.wait_sent(90) == FLOOD
     count_fault("relay flooding 100,000 events")
-    stats = client.pool.relay(flood.url).stats  # type: ignore[union-attr]
+    stats = client._pool.relay(flood.url).stats  # type: ignore[union-attr]
     await eventually(lambda: stats.frames >= FLOOD, timeout=60, step=0.1)
     await sampler.stop()
-    limit = client.pool.buffer_limit
+    limit = client._pool.buffer_limit
     assert stalled.buffered == limit and sampler.peaks["buffered"] == limit
     assert stalled.dropped == FLOOD - limit == stats.invalid[BUFFER_FULL]
     t0 = time.perf_counter()
     mine = sign_event(SecretKey.generate(), 1, "the socket still works")
-    result = await client.pool.publish(mine)
+    result = await client._pool.publish(mine)
     assert result[0].status is PublishStatus.ACCEPTED and time.perf_counter() - t0 < 1.0
     taken = stalled.get_nowait()  # the reader wakes up: what was kept is there, oldest first
     assert len(taken) == limit and taken[0].event.content == "flood note 0"
@@ -167,7 +167,7 @@ async def test_screen_answers_keys_during_a_flood(
 
 
 async def test_a_50_mb_frame_is_refused_counted_and_the_relay_reconnects(
-    hostile_procs: StartHostile, clients: list[NostrClient], tmp_path: Path
+    hostile_procs: StartHostile, clients: list[Client], tmp_path: Path
 ) -> None:
     author = SecretKey.generate()
     good = [sign_event(author, 1, f"after the big frame {i}", [], int(time.time()) - 10 + i) for i in range(3)]
@@ -181,7 +181,7 @@ async def test_a_50_mb_frame_is_refused_counted_and_the_relay_reconnects(
         await client.start()
         tracemalloc.reset_peak()
         start, _ = tracemalloc.get_traced_memory()
-        await client.feed("global").first_page()
+        await client.feeds.open("global").first_page()
         count_fault("relay sending a 50 MB frame")
 
         async def arrived() -> bool:
@@ -191,7 +191,7 @@ async def test_a_50_mb_frame_is_refused_counted_and_the_relay_reconnects(
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    stats = client.pool.status()[0].stats
+    stats = client.relays.status()[0].stats
     assert stats.invalid["frame too large"] == 1 and stats.connects == 2
     growth = (peak - start) / 2**20
     assert growth < 16, f"{growth:.1f} MiB"  # the 50 MB frame was never held

@@ -13,8 +13,7 @@ from typing import Any
 
 from tests.client.conftest import query_relay
 
-from nostr_tui.client import publishing
-from nostr_tui.client.core import NostrClient
+from nostr_tui.client import Client
 from nostr_tui.config import RelayConfig
 from nostr_tui.protocol.event import sign_event
 from nostr_tui.protocol.keys import SecretKey
@@ -34,6 +33,8 @@ from .conftest import (
     eventually,
     make_client,
     seed_store,
+    sent,
+    unsent,
 )
 
 StartRelay = Callable[..., Awaitable[LocalRelayProcess]]
@@ -50,20 +51,20 @@ def home_reqs(recorder: Recorder, author: str, since: int = 0) -> list[list[Any]
                                                          (flt.get("kinds") or []) for flt in f[2:])]
 
 
-def home_open(client: NostrClient, author: str) -> bool:
+def home_open(client: Client, author: str) -> bool:
     """True once the pool holds the home feed's subscription (notes by `author`)."""
     return any(author in (f.authors or ()) and 1 in (f.kinds or ())
-               for sub in client.pool._subs.values() for f in sub.filters)
+               for sub in client._pool._subs.values() for f in sub.filters)
 
 
-async def started(client: NostrClient, clients: list[NostrClient]) -> NostrClient:
+async def started(client: Client, clients: list[Client]) -> Client:
     clients.append(client)
     await client.start()
     return client
 
 
 async def test_subscription_resumes_with_since_and_the_gap_arrives_once(
-    relay_procs: StartRelay, clients: list[NostrClient], tmp_path: Path
+    relay_procs: StartRelay, clients: list[Client], tmp_path: Path
 ) -> None:
     relay = await relay_procs()
     me, writer_key = SecretKey.generate(), SecretKey.generate()
@@ -72,19 +73,19 @@ async def test_subscription_resumes_with_since_and_the_gap_arrives_once(
     recorder = Recorder()
     reader = await started(make_client(config, me, recorder.connect), clients)
     seen = Notifications(reader)
-    await reader.feed("home").first_page()
+    await reader.feeds.open("home").first_page()
     writer = await started(make_client(config_for(tmp_path / "writer", [relay.url]), writer_key), clients)
-    first, results = await publishing.post(writer, "before the outage")
+    first, results = await sent(await writer.notes.post("before the outage"))
     assert results[0].status is PublishStatus.ACCEPTED
     await eventually(lambda: first.id in seen.feed_ids)
 
     recorder.gate.clear()  # the reader stays away until the gap exists on the relay
     await relay.kill()
-    await eventually(lambda: reader.pool.relay(relay.url).state is RelayState.WAITING)  # type: ignore[union-attr]
+    await eventually(lambda: reader._pool.relay(relay.url).state is RelayState.WAITING)  # type: ignore[union-attr]
     await relay.start()
-    during = [await publishing.post(writer, f"during the outage {i}") for i in range(3)]
+    during = [await sent(await writer.notes.post(f"during the outage {i}")) for i in range(3)]
     async def writer_done() -> bool:
-        return await writer.unsent() == []
+        return await unsent(writer) == []
 
     await eventually(writer_done)  # on the relay now (at once, or from the outbox once it reconnected)
     mark = len(recorder.sent)
@@ -102,42 +103,42 @@ async def test_subscription_resumes_with_since_and_the_gap_arrives_once(
 
 
 async def test_publish_in_flight_when_the_relay_dies_goes_out_when_it_is_back(
-    relay_procs: StartRelay, clients: list[NostrClient], tmp_path: Path
+    relay_procs: StartRelay, clients: list[Client], tmp_path: Path
 ) -> None:
     relay = await relay_procs()
     recorder = Recorder(record_received=False)
     client = await started(make_client(config_for(tmp_path / "me", [relay.url]), SecretKey.generate(),
                                        recorder.connect), clients)
     seen = Notifications(client)
-    await client.wait_user_lists()
-    assert await client.pool.relay(relay.url).wait_connected(5)  # type: ignore[union-attr]
+    await client.lists.wait_synced()
+    assert await client._pool.relay(relay.url).wait_connected(5)  # type: ignore[union-attr]
 
     relay.stop()  # SIGSTOP: the socket stays open, nothing answers
-    sent = asyncio.Event()
+    went_out = asyncio.Event()
 
     async def note_sent(url: str, frame: list[Any]) -> None:
         if frame[0] == "EVENT":
-            sent.set()
+            went_out.set()
 
     recorder.before_send = note_sent
-    publish = asyncio.create_task(publishing.post(client, "in flight when the relay died"))
-    await asyncio.wait_for(sent.wait(), 5)
+    publish = asyncio.create_task(sent(await client.notes.post("in flight when the relay died")))
+    await asyncio.wait_for(went_out.wait(), 5)
     await relay.kill()  # while the EVENT waits for its OK
     event, results = await asyncio.wait_for(publish, 10)
     assert results[0].status in (PublishStatus.UNREACHABLE, PublishStatus.TIMEOUT), results
-    assert [e.event.id for e in await client.unsent()] == [event.id]
+    assert [e.event.id for e in await unsent(client)] == [event.id]
 
     await relay.start()  # empty (its store was in memory): only the outbox can bring the note back
     await eventually(lambda: seen.unsent == 0)
     held = await query_relay(relay.url, {"ids": [event.id]})
     assert [h["id"] for h in held] == [event.id]
-    assert await client.unsent() == []
+    assert await unsent(client) == []
     count_outage_events(1, len(held))
     await seen.close()
 
 
 async def test_relay_killed_during_auth_for_a_subscription_and_for_a_publish(
-    relay_procs: StartRelay, clients: list[NostrClient], tmp_path: Path
+    relay_procs: StartRelay, clients: list[Client], tmp_path: Path
 ) -> None:
     relay = await relay_procs(auth=True)
     me, writer_key = SecretKey.generate(), SecretKey.generate()
@@ -165,7 +166,7 @@ async def test_relay_killed_during_auth_for_a_subscription_and_for_a_publish(
     reader_rec.gate.clear()  # every subscription is open before the first connection
     reader = await started(reader, clients)
     seen = Notifications(reader)
-    await reader.feed("home").first_page()
+    await reader.feeds.open("home").first_page()
     await eventually(lambda: home_open(reader, writer_key.public_key))
 
     def home_refused() -> bool:
@@ -183,16 +184,16 @@ async def test_relay_killed_during_auth_for_a_subscription_and_for_a_publish(
     wconfig = config_for(tmp_path / "writer", [RelayConfig(relay.url, read=False, write=True, auth=True)])
     writer = await started(make_client(wconfig, writer_key, writer_rec.connect), clients)
     killed = kill_during_auth(writer_rec, lambda: True)
-    note, results = await publishing.post(writer, "sent while the relay died during the login")
+    note, results = await sent(await writer.notes.post("sent while the relay died during the login"))
     assert killed.is_set()
     assert results[0].status is PublishStatus.UNREACHABLE, results  # not a refusal: it stays in the outbox
-    assert [e.event.id for e in await writer.unsent()] == [note.id]
+    assert [e.event.id for e in await unsent(writer)] == [note.id]
     await relay.proc.wait()  # type: ignore[union-attr]
     await relay.start()
 
     # Both log in again: the note goes out from the outbox and reaches the reader's feed, once.
     await eventually(lambda: note.id in seen.feed_ids, timeout=15)
-    assert await writer.unsent() == []
+    assert await unsent(writer) == []
     await asyncio.sleep(0.3)
     assert seen.feed_ids.count(note.id) == 1
     count_outage_events(1, seen.feed_ids.count(note.id))
@@ -208,14 +209,14 @@ async def wait_screen(pilot: Any, condition: Callable[[], bool], timeout: float 
 
 
 async def test_screen_shows_every_note_once_across_a_kill_and_restart(
-    relay_procs: StartRelay, clients: list[NostrClient], tmp_path: Path
+    relay_procs: StartRelay, clients: list[Client], tmp_path: Path
 ) -> None:
     relay = await relay_procs()
     me, writer_key = SecretKey.generate(), SecretKey.generate()
     config = config_for(tmp_path / "me", [relay.url])
     await seed_store(config, me, [follows(me, writer_key)])
     writer = await started(make_client(config_for(tmp_path / "writer", [relay.url]), writer_key), clients)
-    before, _ = await publishing.post(writer, "before the outage")
+    before, _ = await sent(await writer.notes.post("before the outage"))
     app = NostrApp(config, client=make_client(config, me))
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_screen(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
@@ -232,7 +233,7 @@ async def test_screen_shows_every_note_once_across_a_kill_and_restart(
         await wait_screen(pilot, lambda: bar.unsent == 1)
         await pilot.press("escape")
         await wait_screen(pilot, lambda: not app.screen.query_one(Compose).display)
-        pending_writer = asyncio.create_task(publishing.post(writer, "the writer's note during the outage"))
+        pending_writer = asyncio.create_task(sent(await writer.notes.post("the writer's note during the outage")))
         await wait_screen(pilot, pending_writer.done)
         during, results = pending_writer.result()
         assert results[0].status is PublishStatus.UNREACHABLE

@@ -16,14 +16,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from ...client import publishing
-from ...client.core import ClientError
-from ...client.events import ClientEvent, ProfileUpdated, PublishProgress
-from ...client.models import Author, NoteItem
+from ...client import Author, ClientError, NoteItem, PublishStatus, Sending
 from ...protocol import nip19
-from ...store.errors import StoreError
+from ..messages import ProfileChanged
 from ..widgets.compose import Compose, Mode
-from ..widgets.note_base import NoteListBase
+from ..widgets.note_base import NoteListBase, NoteOpened
 from ..widgets.note_list import NoteList
 from ..widgets.status_bar import StatusBar
 from ..widgets.thread_view import ThreadView
@@ -97,7 +94,6 @@ class NoteScreen(Screen[None]):
 
     compose_mode: Mode = "new"
     compose_target: NoteItem | None = None
-    sending_id: str | None = None
 
     @property
     def nostr(self) -> NostrApp:
@@ -124,7 +120,7 @@ class NoteScreen(Screen[None]):
     def make_compose(self) -> Compose:
         """The (hidden) compose pane."""
         return Compose(id="compose", complete=self.nostr.complete_names, names=self.nostr.name_for,
-                       read_only=self.nostr.client.read_only)
+                       read_only=self.nostr.client.session.read_only)
 
     async def action_compose(self, mode: Mode) -> None:
         """Open the compose pane for a new note, a reply or a quote of the selected note."""
@@ -134,11 +130,15 @@ class NoteScreen(Screen[None]):
             return
         pane = self.query_one(Compose)
         self.compose_mode, self.compose_target = mode, target
-        pane.set_read_only(self.nostr.client.read_only)
+        pane.set_read_only(self.nostr.client.session.read_only)
         pane.set_target(mode, target)
         pane.clear_results()
-        draft = await self.nostr.client.db.state(lambda s: s.get_draft(self.draft_key()))
-        pane.set_text(draft.text if draft is not None else "")
+        try:
+            draft = await self.nostr.client.drafts.get(self.draft_key())
+        except ClientError as exc:
+            self.notify(f"The draft could not be read: {exc}", severity="warning", markup=False)
+            draft = ""
+        pane.set_text(draft)
         pane.display = True
         pane.focus_editor()
 
@@ -177,51 +177,62 @@ class NoteScreen(Screen[None]):
 
     @work(exit_on_error=False, group="send")
     async def send_text(self, text: str) -> None:
-        """Publish in the background; a failed send keeps the text."""
+        """Publish in the background; each relay's answer shows in the pane as it comes; a failed send keeps
+        the text."""
         pane = self.query_one(Compose)
         client = self.nostr.client
         self.nostr.save_draft_now(self.draft_key(), text)
+        target = self.compose_target
         try:
-            await client.unlock()
-            target = self.compose_target
+            pane.clear_results()
+            pane.show_result("signing", "pending", "unlocking the key…")
+            await client.session.unlock()
+            pane.show_result("signing", "pending", "signing and sending…")
             if self.compose_mode == "reply" and target is not None:
-                coro = publishing.reply(client, target.event.id, text)
+                sending = await client.notes.reply(target.event.id, text)
             elif self.compose_mode == "quote" and target is not None:
-                coro = publishing.quote(client, target.event.id, text)
+                sending = await client.notes.quote(target.event.id, text)
             else:
-                coro = publishing.post(client, text, draft_key="new")
-            pane.show_result("all relays", "pending", "signing and sending…")
-            event, results = await coro
-        except (ClientError, StoreError) as exc:
+                sending = await client.notes.post(text, draft_key="new")
+        except ClientError as exc:
+            pane.clear_results()
             pane.show_result("error", "failed", str(exc))  # the text stays in the pane and the draft
             return
-        self.sending_id = event.id
+        await self.follow_sending(pane, sending)
+
+    async def follow_sending(self, pane: Compose, sending: Sending) -> None:
+        """Show each relay's answer as it arrives; the pane empties once one relay accepted."""
         pane.clear_results()
-        for r in results:
+        for url in sending.targets:
+            pane.show_result(url, "pending", "sending…")
+        self.after_send(sending)
+        emptied = False
+        async for r in sending:
             pane.show_result(r.url, r.status.value, r.message)
-        if any(r.status.value == "accepted" for r in results):
-            pane.set_text("")
-            self.notify("Sent.", markup=False)
-            self.after_send()
-        else:
+            if r.status is PublishStatus.ACCEPTED and not emptied:
+                emptied = True
+                pane.set_text("")
+                self.notify("Sent.", markup=False)
+        if not emptied:
             self.notify("Not accepted by any relay yet; it stays in the outbox and will be retried.",
                         severity="warning", markup=False)
 
-    def after_send(self) -> None:
-        """Called when a note was accepted (a screen may show it at once)."""
+    def after_send(self, sending: Sending) -> None:
+        """Called once a note is signed and in the outbox (a screen may show it at once)."""
 
-    def client_event(self, event: ClientEvent) -> None:
-        """A client notification for this screen (publish results, new notes...)."""
-        if isinstance(event, PublishProgress) and event.event_id == self.sending_id:
-            r = event.result
-            self.query_one(Compose).show_result(r.url, r.status.value, r.message)
-        elif isinstance(event, ProfileUpdated):
-            self.nostr.names[event.pubkey] = event.author.name
-            followed = event.pubkey in self.nostr.client.follows
-            for lst in [*self.query(NoteList), *self.query(ThreadView)]:
-                if followed:  # a follow's name: impersonators of it get marked
-                    lst.set_followed_names(self.nostr.followed_names())
-                refresh_author(lst, event.author)
+    def on_profile_changed(self, message: ProfileChanged) -> None:
+        """A name or NIP-05 mark arrived: show it on every note of that person."""
+        event = message.event
+        self.nostr.names[event.pubkey] = event.author.name
+        followed = event.pubkey in self.nostr.client.lists.follows
+        for lst in [*self.query(NoteList), *self.query(ThreadView)]:
+            if followed:  # a follow's name: impersonators of it get marked
+                lst.set_followed_names(self.nostr.followed_names())
+            refresh_author(lst, event.author)
+
+    def on_note_opened(self, message: NoteOpened) -> None:
+        """Enter on a note opens its thread."""
+        self.nostr.open_thread(message.item.event.id)
 
     # -- one-key actions ----------------------------------------------------------------------------
 
@@ -229,7 +240,7 @@ class NoteScreen(Screen[None]):
         item = self.selected()
         if item is None:
             return
-        if self.nostr.client.read_only:
+        if self.nostr.client.session.read_only:
             self.notify("This account has no key: log in with a key to react or repost.", severity="warning",
                         markup=False)
             return
@@ -251,15 +262,15 @@ class NoteScreen(Screen[None]):
     @work(exit_on_error=False, group="one-key")
     async def one_key(self, action: str, note_id: str) -> None:
         """React or repost in the background and say how it went."""
-        client = self.nostr.client
+        notes = self.nostr.client.notes
         try:
-            await client.unlock()
-            fn = publishing.react if action == "react" else publishing.repost
-            _, results = await fn(client, note_id)
-        except (ClientError, StoreError) as exc:
+            await self.nostr.client.session.unlock()
+            sending = await (notes.react(note_id) if action == "react" else notes.repost(note_id))
+            results = await sending.results()
+        except ClientError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        ok = sum(1 for r in results if r.status.value == "accepted")
+        ok = sum(1 for r in results if r.status is PublishStatus.ACCEPTED)
         self.notify(f"{action.capitalize()} accepted by {ok} of {len(results)} relays.", markup=False)
 
     def action_profile(self) -> None:
@@ -311,7 +322,7 @@ class OneListScreen(NoteScreen):
 
     def load(self) -> None:
         """(Re)fill in the background."""
-        self.run_worker(self.fill, exit_on_error=False, exclusive=True, group="fill")  # type: ignore[arg-type]
+        self.run_worker(self.fill(), exit_on_error=False, exclusive=True, group="fill")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -329,10 +340,6 @@ class OneListScreen(NoteScreen):
 
     def note_list(self) -> NoteListBase | None:
         return self.query_one(NoteList)
-
-    def on_note_list_opened(self, message: NoteList.Opened) -> None:
-        """Enter opens the thread."""
-        self.nostr.open_thread(message.item.event.id)
 
     def action_back(self) -> None:
         """Back (Esc closes the compose pane first)."""

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from ...client.events import ClientEvent, FeedNew
+from ..messages import FeedNotes
 from ..widgets.note_base import NoteListBase
 from ..widgets.note_list import NoteList
 from ..widgets.status_bar import StatusBar
@@ -89,7 +89,7 @@ class FeedScreen(NoteScreen):
         if pane in self.loaded or pane not in self.keys:
             return
         self.loaded.add(pane)
-        feed = self.nostr.client.feed(self.keys[pane])
+        feed = self.nostr.client.feeds.open(self.keys[pane])
         items = await feed.first_page()
         lst = self.query_one(f"#{pane}-list", NoteList)
         lst.set_items(items)
@@ -109,12 +109,8 @@ class FeedScreen(NoteScreen):
         pane = list_id.removesuffix("-list")
         if pane not in self.keys:
             return
-        items = await self.nostr.client.feed(self.keys[pane]).older()
+        items = await self.nostr.client.feeds.open(self.keys[pane]).older()
         self.query_one(f"#{list_id}", NoteList).append_older(items)
-
-    def on_note_list_opened(self, message: NoteList.Opened) -> None:
-        """Enter opens the thread."""
-        self.nostr.open_thread(message.item.event.id)
 
     def action_show_new(self) -> None:
         """Jump to the notes that arrived while reading (more than the list holds: reload from the store)."""
@@ -129,7 +125,7 @@ class FeedScreen(NoteScreen):
     async def reload(self, pane: str) -> None:
         """Show a tab's newest page from the store again (after a flood of new notes)."""
         if pane in self.keys:
-            items = await self.nostr.client.feed(self.keys[pane]).first_page()
+            items = await self.nostr.client.feeds.open(self.keys[pane]).first_page()
             self.query_one(f"#{pane}-list", NoteList).set_items(items)
 
     def action_tab(self, key: str) -> None:
@@ -150,10 +146,8 @@ class FeedScreen(NoteScreen):
         """The tab to the left."""
         self._step_tab(-1)
 
-    def client_event(self, event: ClientEvent) -> None:
+    def on_feed_notes(self, message: FeedNotes) -> None:
         """New notes go behind the "N new notes" line of their tab."""
-        super().client_event(event)
-        if isinstance(event, FeedNew):
-            pane = tab_id(event.feed)
-            if pane in self.loaded:
-                self.query_one(f"#{pane}-list", NoteList).prepend_new(list(event.items))
+        pane = tab_id(message.event.feed)
+        if pane in self.loaded:
+            self.query_one(f"#{pane}-list", NoteList).prepend_new(list(message.event.items))

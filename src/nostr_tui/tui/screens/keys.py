@@ -10,7 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...client.core import ClientError
+from ...client import ClientError
+from ..messages import AccountSwitched
 from ..widgets.status_bar import StatusBar
 from .welcome import WelcomeScreen
 
@@ -51,10 +52,8 @@ class KeysScreen(Screen[None]):
         """One row per account."""
         table = self.query_one(DataTable)
         table.clear()
-        ks = self.nostr.client.keystore
-        active = ks.active()
-        for acc in ks.accounts():
-            table.add_row("●" if active and acc.name == active.name else "", acc.name, acc.npub,
+        for acc in self.nostr.client.session.accounts():
+            table.add_row("●" if acc.active else "", acc.name, acc.npub,
                           "read only: log in with a key to reply" if acc.read_only else "encrypted (NIP-49)",
                           key=acc.name)
         if not table.row_count:
@@ -77,7 +76,7 @@ class KeysScreen(Screen[None]):
         if name is None:
             return
         try:
-            await self.nostr.client.switch_account(name)
+            await self.nostr.client.session.use(name)
         except ClientError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -94,6 +93,10 @@ class KeysScreen(Screen[None]):
         name = self._selected()
         if name is None:
             return
-        npub = self.nostr.client.keystore.get(name).npub
+        npub = self.nostr.client.session.account(name).npub
         self.app.copy_to_clipboard(npub)
         self.query_one("#keys-note", Static).update(f"{name}: {npub} (copied)")
+
+    def on_account_switched(self, message: AccountSwitched) -> None:
+        """The active mark follows a switch made anywhere (the palette included)."""
+        self.refresh_table()

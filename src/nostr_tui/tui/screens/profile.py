@@ -9,12 +9,9 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from ...client import publishing
-from ...client.core import ClientError
-from ...client.events import ClientEvent, FeedNew
-from ...client.profiles import Profile, display_name, parse_profile
+from ...client import ClientError, Profile
 from ...protocol import nip19
-from ...protocol.filters import Filter
+from ..messages import FeedNotes
 from ..safe_text import safe_text, single_line
 from ..widgets.note_list import NoteList
 from .base import OneListScreen
@@ -41,8 +38,8 @@ class ProfileScreen(OneListScreen):
         return Static("", id="profile-card")
 
     def _card(self, profile: Profile | None, verified: bool | None) -> Text:
-        name = display_name(self.pubkey, profile)
-        following = self.pubkey in self.nostr.client.follows
+        name = self.nostr.client.people.author(self.pubkey, profile).name
+        following = self.pubkey in self.nostr.client.lists.follows
         t = Text()
         t.append(single_line(name, 60), style="bold")
         if profile and profile.display_name and profile.display_name != name:
@@ -61,26 +58,22 @@ class ProfileScreen(OneListScreen):
         """Metadata and notes from the store, then relays."""
         client = self.nostr.client
         card = self.query_one("#profile-card", Static)
-        events = await client.db.read_cache(lambda c: c.profiles([self.pubkey]))
-        profile = parse_profile(events[self.pubkey]) if self.pubkey in events else None
+        profile = await client.people.profile(self.pubkey)
         card.update(self._card(profile, None))
-        feed = client.feed(self.feed_key)
+        feed = client.feeds.open(self.feed_key)
         self.query_one(NoteList).set_items(await feed.first_page())
         if profile is None:
-            await client.fetch([Filter.make(authors=[self.pubkey], kinds=[0])])
-            events = await client.db.read_cache(lambda c: c.profiles([self.pubkey]))
-            profile = parse_profile(events[self.pubkey]) if self.pubkey in events else None
+            profile = await client.people.profile(self.pubkey, fetch=True)
         verified = None
         if profile and profile.nip05:
             card.update(self._card(profile, None))
-            verified = await client.nip05.verify(profile.nip05, self.pubkey)
+            verified = await client.people.verify_nip05(profile.nip05, self.pubkey)
         card.update(self._card(profile, verified))
 
-    def client_event(self, event: ClientEvent) -> None:
+    def on_feed_notes(self, message: FeedNotes) -> None:
         """New notes by this author."""
-        super().client_event(event)
-        if isinstance(event, FeedNew) and event.feed == self.feed_key:
-            self.query_one(NoteList).prepend_new(list(event.items))
+        if message.event.feed == self.feed_key:
+            self.query_one(NoteList).prepend_new(list(message.event.items))
 
     def action_show_new(self) -> None:
         """Jump to new notes."""
@@ -88,7 +81,7 @@ class ProfileScreen(OneListScreen):
 
     def action_follow(self) -> None:
         """Follow or unfollow, after a confirmation."""
-        following = self.pubkey in self.nostr.client.follows
+        following = self.pubkey in self.nostr.client.lists.follows
         name = self.nostr.name_for(self.pubkey) or nip19.npub_encode(self.pubkey)[:20]
         question = f"{'Unfollow' if following else 'Follow'} {name}? Your follow list is public."
         def answered(ok: bool | None) -> None:
@@ -102,9 +95,9 @@ class ProfileScreen(OneListScreen):
         """Publish the new follow list, starting from the newest one the relays hold."""
         client = self.nostr.client
         try:
-            await client.unlock()
-            await publishing.change_follows(client, add=[self.pubkey] if follow else [],
-                                            remove=[] if follow else [self.pubkey])
+            await client.session.unlock()
+            await client.lists.change_follows(add=[self.pubkey] if follow else [],
+                                              remove=[] if follow else [self.pubkey])
         except ClientError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return

@@ -10,9 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...client.events import ClientEvent
+from ...client import RelayState
 from ...config import ConfigError, validate_relay_url
-from ...relay.notifications import RelayState
+from ..messages import RelayChanged
 from ..safe_text import single_line
 from ..widgets.status_bar import StatusBar
 from .modals import ConfirmModal, InputModal
@@ -67,7 +67,7 @@ class RelaysScreen(Screen[None]):
         cursor = table.cursor_row
         table.clear()
         now = self.nostr.clock()
-        for st in self.nostr.client.pool.status():
+        for st in self.nostr.client.relays.status():
             state = Text(st.state.value, style=STATE_STYLE.get(st.state, ""))
             if st.state is RelayState.WAITING and st.next_retry_at:
                 state.append(f" (retry in {max(0, int(st.next_retry_at - now))}s)")
@@ -86,7 +86,7 @@ class RelaysScreen(Screen[None]):
     def show_detail(self) -> None:
         """What is known of the selected relay: its last error, dropped frames by reason, NIP-11 info."""
         url = self._selected_url()
-        st = next((s for s in self.nostr.client.pool.status() if s.url == url), None)
+        st = next((s for s in self.nostr.client.relays.status() if s.url == url), None)
         detail = self.query_one("#relay-detail", Static)
         if st is None:
             detail.update("")
@@ -120,7 +120,7 @@ class RelaysScreen(Screen[None]):
         """Follow the cursor."""
         self.show_detail()
 
-    def client_event(self, event: ClientEvent) -> None:
+    def on_relay_changed(self, message: RelayChanged) -> None:
         """Any relay change redraws the table."""
         self.refresh_table()
 
@@ -145,7 +145,7 @@ class RelaysScreen(Screen[None]):
             except ConfigError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
-            self.nostr.client.pool.add_relay(clean, read=True, write=True)
+            self.nostr.client.relays.add(clean, read=True, write=True)
             self.refresh_table()
 
         self.app.push_screen(InputModal("Relay URL (wss://…):", placeholder="wss://"), added)
@@ -158,7 +158,7 @@ class RelaysScreen(Screen[None]):
 
         async def remove(ok: bool | None) -> None:
             if ok:
-                await self.nostr.client.pool.remove_relay(url)
+                await self.nostr.client.relays.remove(url)
                 self.refresh_table()
 
         self.app.push_screen(ConfirmModal(f"Remove {url}?"), remove)
@@ -166,8 +166,8 @@ class RelaysScreen(Screen[None]):
     def action_toggle_flag(self, which: str) -> None:
         """Flip the read or write flag of the selected relay."""
         url = self._selected_url()
-        pool = self.nostr.client.pool
-        st = next((s for s in pool.status() if s.url == url), None)
+        relays = self.nostr.client.relays
+        st = next((s for s in relays.status() if s.url == url), None)
         if st is None:
             return
         read, write = st.read, st.write
@@ -175,5 +175,5 @@ class RelaysScreen(Screen[None]):
             read = not read
         else:
             write = not write
-        pool.set_flags(st.url, read=read, write=write)
+        relays.set_flags(st.url, read=read, write=write)
         self.refresh_table()

@@ -8,7 +8,6 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from ...client.items import build_items
 from ..safe_text import single_line
 from ..widgets.note_list import NoteList
 from .base import OneListScreen
@@ -30,9 +29,7 @@ class SearchScreen(OneListScreen):
 
     async def fill(self) -> None:
         """Query the store's full-text index."""
-        client = self.nostr.client
-        ctx = client.item_context()
-        items = await client.db.read_cache(lambda c: build_items(c, c.search(self.text, kinds=[1], limit=200), ctx))
+        items = await self.nostr.client.search.notes(self.text, limit=200)
         self.query_one(NoteList).set_items(items)
         self.query_one("#search-title", Static).update(
             Text(f"Search: {single_line(self.text, 60)} · {len(items)} notes in the local store"))

@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from ...client.conversation import BadReference, open_thread
-from ...client.events import ClientEvent, ThreadUpdated
-from ..widgets.note_base import NoteListBase
+from ...client import BadReference, Sending, ThreadRow
+from ..messages import ThreadChanged
+from ..widgets.note_base import NoteListBase, NoteOpened
 from ..widgets.status_bar import StatusBar
 from ..widgets.thread_view import ThreadView
 from .base import NoteScreen
@@ -51,7 +51,7 @@ class ThreadScreen(NoteScreen):
     async def load(self) -> None:
         """Rows from the store now; the relays' answer comes as ThreadUpdated."""
         try:
-            rows = await open_thread(self.nostr.client, self.ref)
+            rows = await self.nostr.client.threads.open(self.ref)
         except BadReference as exc:
             self.query_one("#thread-status", Static).update(str(exc))
             return
@@ -59,7 +59,7 @@ class ThreadScreen(NoteScreen):
         self.focus_id = focus.item.event.id if focus else None
         self._show(rows, fetching=True)
 
-    def _show(self, rows: list, fetching: bool) -> None:  # type: ignore[type-arg]
+    def _show(self, rows: list[ThreadRow], fetching: bool) -> None:
         status = self.query_one("#thread-status", Static)
         if rows:
             self.query_one(ThreadView).set_rows(rows)
@@ -67,19 +67,18 @@ class ThreadScreen(NoteScreen):
         else:
             status.update("Not in the cache yet · asking relays…" if fetching else "This note was not found.")
 
-    def client_event(self, event: ClientEvent) -> None:
+    def on_thread_changed(self, message: ThreadChanged) -> None:
         """The relays' answer: the fuller tree."""
-        super().client_event(event)
-        if isinstance(event, ThreadUpdated):
-            if self.focus_id is None or event.focus_id == self.focus_id or self.ref.endswith(event.focus_id):
-                self.focus_id = event.focus_id
-                self._show(list(event.rows), fetching=False)
+        event = message.event
+        if self.focus_id is None or event.focus_id == self.focus_id or self.ref.endswith(event.focus_id):
+            self.focus_id = event.focus_id
+            self._show(list(event.rows), fetching=False)
 
-    def after_send(self) -> None:
+    def after_send(self, sending: Sending) -> None:
         """Show the reply in the tree at once (it is in the store already)."""
         self.load()
 
-    def on_thread_view_opened(self, message: ThreadView.Opened) -> None:
+    def on_note_opened(self, message: NoteOpened) -> None:
         """Enter on another note opens the thread around it."""
         if message.item.event.id != self.focus_id:
             self.nostr.open_thread(message.item.event.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -13,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...keystore.errors import KeystoreError
+from ...client import ClientError
 from .modals import InputModal
 
 if TYPE_CHECKING:
@@ -79,20 +78,19 @@ class WelcomeScreen(ModalScreen[None]):
     @work(exit_on_error=False)
     async def add_account(self, text: str | None) -> None:
         """Create or import the account in a thread (scrypt is slow on purpose), then switch to it."""
-        client = self.nostr.client
-        ask = self.nostr.modal_passphrase
+        session = self.nostr.client.session
         status = self.query_one("#welcome-status", Static)
         status.update("Working… (encrypting the key takes a moment)")
         try:
             if text is None:
-                account = await asyncio.to_thread(client.keystore.generate, None, ask)
+                account = await session.generate(None)
             elif not text.strip():
                 status.update("Nothing entered.")
                 return
             else:
-                account = await asyncio.to_thread(client.keystore.import_key, text.strip(), None, ask)
-            await client.switch_account(account.name)
-        except KeystoreError as exc:
+                account = await session.import_key(text.strip(), None)
+            await session.use(account.name)
+        except ClientError as exc:
             status.update(Text(str(exc), style="red"))
             return
         self.nostr.update_status()

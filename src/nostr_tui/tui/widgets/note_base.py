@@ -1,4 +1,4 @@
-"""What NoteList and ThreadView share: note styles from CSS, the note action messages, the clock."""
+"""What NoteList and ThreadView share: note styles from CSS, the clock, the message for opening a note."""
 
 from __future__ import annotations
 
@@ -58,11 +58,15 @@ class ItemMessage(Message):
         return self.widget
 
 
-class NoteListBase(VirtualList):
-    """A VirtualList of notes: styles from CSS, the clock, follows and name lookup, note actions.
+class NoteOpened(ItemMessage):
+    """Enter (or a double click) on a note: the screen opens it (its thread, or re-centres on it)."""
 
-    Subclasses define nested message classes `Opened`, `Reply`, `Quote`, `React`, `Repost`,
-    `Profile`, `OpenLink` and `Copy` (subclasses of ItemMessage) and `selected_item`.
+
+class NoteListBase(VirtualList):
+    """A VirtualList of notes: styles from CSS, the clock, follows and name lookup, the cursor note.
+
+    The note actions (reply, react, profile, ...) are the screen's: it binds their keys and acts on
+    `selected_item`. Subclasses define `selected_item`.
     """
 
     COMPONENT_CLASSES = VirtualList.COMPONENT_CLASSES | NOTE_COMPONENTS
@@ -162,41 +166,6 @@ class NoteListBase(VirtualList):
         cleaned = clean_text(item.event.content)
         return tuple(text for kind, text, _ in content_pieces(cleaned) if kind == "url")
 
-    def _post_item(self, message_type: type[ItemMessage]) -> None:
-        item = self.selected_item
-        if item is not None:
-            self.post_message(message_type(self, item))
-
-    def action_reply(self) -> None:
-        """Ask to reply to the cursor note."""
-        self._post_item(self.Reply)  # type: ignore[attr-defined]
-
-    def action_quote(self) -> None:
-        """Ask to quote the cursor note."""
-        self._post_item(self.Quote)  # type: ignore[attr-defined]
-
-    def action_react(self) -> None:
-        """Ask to react to the cursor note."""
-        self._post_item(self.React)  # type: ignore[attr-defined]
-
-    def action_repost(self) -> None:
-        """Ask to repost the cursor note (the screen confirms)."""
-        self._post_item(self.Repost)  # type: ignore[attr-defined]
-
-    def action_profile(self) -> None:
-        """Ask to open the cursor note author's profile."""
-        self._post_item(self.Profile)  # type: ignore[attr-defined]
-
-    def action_copy(self) -> None:
-        """Ask to copy the cursor note's reference."""
-        self._post_item(self.Copy)  # type: ignore[attr-defined]
-
-    def action_open_link(self) -> None:
-        """Ask to open the links of the cursor note (`OpenLink.urls`, possibly empty)."""
-        item = self.selected_item
-        if item is not None:
-            self.post_message(self.OpenLink(self, item, self.links(item)))  # type: ignore[attr-defined]
-
     def activate(self) -> None:
         """Enter: show content behind a warning, else open the note."""
         item = self.selected_item
@@ -206,4 +175,4 @@ class NoteListBase(VirtualList):
             self._revealed.add(item.key)
             self.invalidate()
         else:
-            self.post_message(self.Opened(self, item))  # type: ignore[attr-defined]
+            self.post_message(NoteOpened(self, item))

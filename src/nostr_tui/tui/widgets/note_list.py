@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from ...client.models import NoteItem
-from .note_base import Clock, ItemMessage, NoteListBase
+from .note_base import Clock, NoteListBase
 from .note_render import NameLookup, note_strips, to_strips
 
 
@@ -20,43 +20,14 @@ class NoteList(NoteListBase):
     """A feed of notes, newest first, that costs what is on screen however many notes it holds.
 
     `items` may be any sequence (a list, or a lazy sequence that reads a store page by page); the
-    list indexes it and never walks it. Navigation keys are bound here (ids `list.*`); the note
-    actions (reply, quote, react, repost, profile, open link, copy, show new) are methods and
-    `action_*`s for the screen to bind, and each posts a message for the screen to act on.
+    list indexes it and never walks it. Navigation keys are bound here (ids `list.*`); Enter posts
+    NoteOpened; the screen binds the note actions and acts on `selected_item`.
     """
 
     COMPONENT_CLASSES = NoteListBase.COMPONENT_CLASSES | {"note-list--banner"}
     DEFAULT_CSS = """
     NoteList > .note-list--banner { background: $accent 30%; color: $text; text-style: bold; }
     """
-
-    class Opened(ItemMessage):
-        """Enter on a note: open its thread."""
-
-    class Reply(ItemMessage):
-        """The reader wants to reply to `item`."""
-
-    class Quote(ItemMessage):
-        """The reader wants to quote `item`."""
-
-    class React(ItemMessage):
-        """The reader wants to react to `item`."""
-
-    class Repost(ItemMessage):
-        """The reader wants to repost `item` (confirm first)."""
-
-    class Profile(ItemMessage):
-        """The reader wants the profile of `item`'s author."""
-
-    class Copy(ItemMessage):
-        """The reader wants `item`'s reference (nevent) copied."""
-
-    class OpenLink(ItemMessage):
-        """The reader wants to open a link of `item`; `urls` are its links in order (maybe none)."""
-
-        def __init__(self, widget: NoteList, item: NoteItem, urls: tuple[str, ...]) -> None:
-            super().__init__(widget, item)
-            self.urls = urls
 
     class NeedOlder(Message):
         """The cursor (or the view) is near the end: the owner may `append_older` the next page."""

@@ -28,6 +28,7 @@ class StatusBar(Widget):
     relays_connected: reactive[int] = reactive(0)
     relays_total: reactive[int] = reactive(0)
     unsent: reactive[int] = reactive(0)
+    partial: reactive[int] = reactive(0)
 
     def set_relays(self, connected: int, total: int) -> None:
         """How many relays are connected out of how many are configured."""
@@ -47,4 +48,6 @@ class StatusBar(Widget):
         text.append(f" · relays {self.relays_connected}/{self.relays_total} connected")
         if self.unsent:
             text.append(f" · {self.unsent} unsent", style="bold")
+        if self.partial:
+            text.append(f" · {self.partial} pending on more relays")
         return text

@@ -42,40 +42,12 @@ class ThreadView(NoteListBase):
     }
     """
 
-    class Opened(ItemMessage):
-        """Enter on a note: open it (for example as the focus of its own thread)."""
-
     class OpenQuoted(ItemMessage):
         """The reader wants the note `quoted` (quoted by `item`) opened."""
 
         def __init__(self, widget: ThreadView, item: NoteItem, quoted: NoteItem) -> None:
             super().__init__(widget, item)
             self.quoted = quoted
-
-    class Reply(ItemMessage):
-        """The reader wants to reply to `item`."""
-
-    class Quote(ItemMessage):
-        """The reader wants to quote `item`."""
-
-    class React(ItemMessage):
-        """The reader wants to react to `item`."""
-
-    class Repost(ItemMessage):
-        """The reader wants to repost `item` (confirm first)."""
-
-    class Profile(ItemMessage):
-        """The reader wants the profile of `item`'s author."""
-
-    class Copy(ItemMessage):
-        """The reader wants `item`'s reference (nevent) copied."""
-
-    class OpenLink(ItemMessage):
-        """The reader wants to open a link of `item`; `urls` are its links in order (maybe none)."""
-
-        def __init__(self, widget: ThreadView, item: NoteItem, urls: tuple[str, ...]) -> None:
-            super().__init__(widget, item)
-            self.urls = urls
 
     def __init__(
         self,
