@@ -243,7 +243,8 @@ class RelayPool:
             raise ValueError("a subscription needs at least one filter")
         chosen = None if relays is None else tuple(relays)
         sub = Subscription(
-            f"nt{next(self._ids)}", flist, chosen, close_on_eose, self._close_subscription, self.buffer_limit
+            f"nt{next(self._ids)}", flist, chosen, close_on_eose, self._close_subscription, self.buffer_limit,
+            on_eose=self._emit_eose,
         )
         self._subs[sub.id] = sub
         targets = self.read_urls() if chosen is None else [u for u in chosen if u in self._relays]
@@ -253,10 +254,7 @@ class RelayPool:
             for url in chosen:
                 if url not in self._relays:
                     sub.unreachable.append(url)
-        wait = self.network.eose_timeout if eose_timeout is None else eose_timeout
-        sub._timer = asyncio.get_running_loop().call_later(wait, self._eose_timeout, sub)
-        if sub._check_done():
-            self._emit_eose(sub)
+        sub.start_eose_timer(self.network.eose_timeout if eose_timeout is None else eose_timeout)
         return sub
 
     def _open_on(self, sub: Subscription, relay: Relay) -> None:
@@ -264,7 +262,7 @@ class RelayPool:
         if relay.state in _DONE_STATES:
             sub.unreachable.append(relay.url)
         else:
-            sub._expect(relay.url)
+            sub.expect(relay.url)
 
     def _close_subscription(self, sub: Subscription) -> None:
         self._subs.pop(sub.id, None)
@@ -273,13 +271,7 @@ class RelayPool:
             relay.unsubscribe(sub.id)
 
     def _relay_finished(self, sub: Subscription, url: str, how: str) -> None:
-        if sub._relay_done(url, how):
-            self._emit_eose(sub)
-
-    def _eose_timeout(self, sub: Subscription) -> None:
-        sub._time_out()
-        if sub._check_done():
-            self._emit_eose(sub)
+        sub.relay_done(url, how)
 
     def _emit_eose(self, sub: Subscription) -> None:
         self._emit(EndOfStored(sub.id, tuple(sub.eose_relays), tuple(sub.timed_out), tuple(sub.unreachable)))
@@ -317,7 +309,7 @@ class RelayPool:
         """Close every relay and subscription and finish every task. Safe to call twice."""
         self._closed = True
         for sub in list(self._subs.values()):
-            sub._end()
+            sub.end()
         self._subs.clear()
         tasks = list(self._tasks)
         for task in tasks:
@@ -378,10 +370,10 @@ class RelayPool:
         return event
 
     def _deliver(self, sub: Subscription, event: Event, relay: Relay) -> bool:
-        if not sub._deliver(event, relay.url):
+        if not sub.push(event, relay.url):
             relay.stats.invalid[BUFFER_FULL] += 1
             return False
-        if sub.full and not sub.stalled:
+        if sub.needs_room:
             self._congested[sub.id] = sub
         return True
 
@@ -395,7 +387,7 @@ class RelayPool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.drain_timeout
         for sub in list(self._congested.values()):  # every relay feeding a full one waits for it
-            await sub._wait_space(max(0.0, deadline - loop.time()))
+            await sub.wait_room(max(0.0, deadline - loop.time()))
             self._congested.pop(sub.id, None)
 
     def seen_event(self, relay: Relay, sub_id: str, event_id: str) -> Event | None:
