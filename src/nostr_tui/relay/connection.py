@@ -28,7 +28,8 @@ from .transport import ConnectFn, default_connect, describe_error
 
 __all__ = ["AuthSigner", "ConnectFn", "Relay", "RelaySink", "default_connect", "describe_error"]
 
-_FAIRNESS_EVERY = 64  # frames handled before yielding to other tasks during a flood
+_FAIRNESS_EVERY = 256  # frames handled before yielding to other tasks during a flood
+_APPLY_TIMEOUT = 5.0  # seconds a lost connection's frames still being checked are waited for
 
 
 class Relay:
@@ -179,6 +180,7 @@ class Relay:
         writer = asyncio.get_running_loop().create_task(self._write(ws, outbox), name=f"writer {self.url}")
         self._auth.connected()
         dispatch = self._dispatch
+        dispatch.connected()
         self._set_state(RelayState.CONNECTED)
         for sub_id, sub in self._subs.items():
             sub.eose = False
@@ -192,6 +194,8 @@ class Relay:
             async for message in ws:
                 dispatch.handle(message)
                 handled += 1
+                if dispatch.busy:
+                    await dispatch.wait_room()  # events being checked are bounded per connection
                 if sink.congested():
                     await sink.drain()  # a slow reader slows the socket (bounded), not memory
                 elif handled % _FAIRNESS_EVERY == 0:
@@ -212,6 +216,8 @@ class Relay:
             await asyncio.gather(*tasks, return_exceptions=True)
             self._receipts.fail_all("connection lost before the relay answered")
             await self._close_ws(ws)
+        # What arrived before the connection was lost is applied before the relay is reported gone.
+        await dispatch.disconnected(_APPLY_TIMEOUT)
         return reason
 
     async def _close_ws(self, ws: Any) -> None:
@@ -261,6 +267,12 @@ class Relay:
         """The newest created_at received from this relay for `sub_id` (the next resume point)."""
         sub = self._subs.get(sub_id)
         return None if sub is None else sub.newest
+
+    def note_newest(self, sub_id: str, created_at: int) -> None:
+        """An event dated `created_at` arrived from this relay for `sub_id`: it may move the resume point."""
+        sub = self._subs.get(sub_id)
+        if sub is not None and (sub.newest is None or created_at > sub.newest):
+            sub.newest = created_at
 
     # ------------------------------------------------------------ NIP-42
 

@@ -63,6 +63,7 @@ class Subscription:
         self._on_close = on_close
         self._on_eose = on_eose
         self._timer: asyncio.TimerHandle | None = None
+        self._held = 0  # events on their way (being checked) that count against the room
 
     @property
     def closed(self) -> bool:
@@ -122,7 +123,8 @@ class Subscription:
     # ------------------------------------------------------------ fed by the pool
     #
     # The pool (never a reader) calls these: `expect` / `relay_done` / `start_eose_timer` keep the end of
-    # stored events, `push` the buffer, `needs_room` / `wait_room` the backpressure, `end` the shutdown.
+    # stored events, `hold` / `release` / `push` the buffer, `needs_room` / `wait_room` the backpressure,
+    # `end` the shutdown.
 
     def expect(self, url: str) -> None:
         """Hold the end of stored events until `url` is done (see `relay_done`); no effect once reached."""
@@ -147,6 +149,18 @@ class Subscription:
             self._timer = asyncio.get_running_loop().call_later(timeout, self._time_out)
         self._check_done()
 
+    def hold(self) -> None:
+        """One event for this subscription is on its way (being checked): it counts against the room."""
+        self._held += 1
+        if len(self._items) + self._held >= self.limit:
+            self._space.clear()
+
+    def release(self) -> None:
+        """An event counted by `hold` will not come (it was invalid, a duplicate, or did not match)."""
+        if self._held > 0:
+            self._held -= 1
+            self._room_made()
+
     def push(self, event: Event, relay: str) -> bool:
         """Buffer one event for the reader; False (and counted in `dropped`) when the buffer is full."""
         items = self._items
@@ -156,16 +170,17 @@ class Subscription:
         items.append(Received(event, relay))
         self.delivered += 1
         self._ready.set()
-        if len(items) >= self.limit:
+        if len(items) + self._held >= self.limit:
             self._space.clear()
+        if len(items) >= self.limit:
             self._backlog.set()
         return True
 
     @property
     def needs_room(self) -> bool:
-        """True while the buffer is full and the reader has not stalled: the relays feeding it should
-        `wait_room()` before reading more."""
-        return len(self._items) >= self.limit and not self.stalled
+        """True while buffered and held events fill the buffer and the reader has not stalled: the relays
+        feeding it should `wait_room()` before reading more."""
+        return len(self._items) + self._held >= self.limit and not self.stalled
 
     async def wait_room(self, timeout: float) -> bool:
         """Wait (at most `timeout` seconds) until the reader made room; on a timeout the subscription counts
@@ -193,11 +208,14 @@ class Subscription:
     # ------------------------------------------------------------ inside
 
     def _taken(self) -> None:
-        if len(self._items) <= self.limit // 2 and not self._space.is_set():
+        if len(self._items) <= self.limit // 2 and self._backlog.is_set() and not self._eose_done.is_set():
+            self._backlog.clear()
+        self._room_made()
+
+    def _room_made(self) -> None:
+        if len(self._items) + self._held <= self.limit // 2 and not self._space.is_set():
             self._space.set()
             self.stalled = False
-            if not self._eose_done.is_set():
-                self._backlog.clear()
 
     def _check_done(self) -> None:
         if self._waiting_eose or self._eose_done.is_set():
