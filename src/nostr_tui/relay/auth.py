@@ -1,6 +1,9 @@
 """NIP-42 for one relay: the challenge of the current connection, whether to answer it, one login per connection.
 
-A login is a kind 22242 event signed by the user; it is only ever sent where the user allowed it.
+A login is a kind 22242 event signed by the user; it is only ever sent where the user allowed it. A
+connection whose websocket handshake was redirected to another URL never answers a challenge: the server
+it ended at is not the relay the user trusted, and the signed event names the relay's URL, so that server
+could replay it there to log in as the user.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class Auth:
     ) -> None:
         self.url = url
         self.allowed = allowed
+        self.redirected_to: str | None = None
         self._signer = signer
         self._notify = notify
         self._send_and_wait = send_and_wait
@@ -49,10 +53,11 @@ class Auth:
         self._challenge: str | None = None
         self._task: asyncio.Task[bool | None] | None = None
 
-    def connected(self) -> None:
-        """A new connection opened."""
+    def connected(self, redirected_to: str | None) -> None:
+        """A new connection opened (its handshake ended at `redirected_to` when that is another URL)."""
         self._challenge = None
         self._task = None
+        self.redirected_to = redirected_to
 
     def disconnected(self) -> None:
         """The connection closed: its challenge and login are gone (the login task is cancelled with it)."""
@@ -64,11 +69,17 @@ class Auth:
         self._challenge = challenge
 
     def can_auth(self) -> bool:
-        """True when the user allows AUTH here, a signer is set and the relay sent a challenge."""
-        return self.allowed and self._signer is not None and self._challenge is not None
+        """True when the user allows AUTH here, a signer is set, the relay sent a challenge, and the
+        connection was not redirected elsewhere."""
+        return (
+            self.allowed and self._signer is not None and self._challenge is not None and self.redirected_to is None
+        )
 
     def login_reason(self, message: str) -> str:
         """The reason to show for a relay's "auth-required" message that will not be answered."""
+        if self.allowed and self.redirected_to is not None:
+            where = self.redirected_to
+            return f"relay requires login, but the connection was redirected to {where}: not logging in there"[:1000]
         detail = message.partition(":")[2].strip()
         return f"relay requires login: {detail}"[:1000] if detail else "relay requires login"
 
@@ -95,7 +106,7 @@ class Auth:
 
     async def _login(self) -> bool | None:
         challenge = self._challenge
-        if self._signer is None or challenge is None:
+        if self._signer is None or challenge is None or self.redirected_to is not None:
             return False
         try:
             signed = self._signer(self.url, challenge)

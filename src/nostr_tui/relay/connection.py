@@ -24,7 +24,7 @@ from .dispatch import Dispatch, RelaySink, SubState
 from .notifications import Notification, PublishStatus, RelayResult, RelayState, StateChanged
 from .receipts import Receipts
 from .stats import RelayStats
-from .transport import ConnectFn, default_connect, describe_error
+from .transport import ConnectFn, default_connect, describe_error, redirected_to
 
 __all__ = ["AuthSigner", "ConnectFn", "Relay", "RelaySink", "default_connect", "describe_error"]
 
@@ -120,6 +120,11 @@ class Relay:
         """True while the websocket is open."""
         return self.state is RelayState.CONNECTED
 
+    @property
+    def redirected_to(self) -> str | None:
+        """Where the current connection's handshake was redirected to, when it ended at another URL."""
+        return self._auth.redirected_to
+
     def _notify(self, note: Notification) -> None:
         self._sink.relay_notification(self, note)
 
@@ -178,7 +183,7 @@ class Relay:
         outbox: asyncio.Queue[str] = asyncio.Queue()
         self._outbox = outbox
         writer = asyncio.get_running_loop().create_task(self._write(ws, outbox), name=f"writer {self.url}")
-        self._auth.connected()
+        self._auth.connected(redirected_to(self.url, ws))
         dispatch = self._dispatch
         dispatch.connected()
         self._set_state(RelayState.CONNECTED)
@@ -277,7 +282,8 @@ class Relay:
     # ------------------------------------------------------------ NIP-42
 
     def can_auth(self) -> bool:
-        """True when the user allows AUTH here, a signer is set and the relay sent a challenge."""
+        """True when the user allows AUTH here, a signer is set, the relay sent a challenge, and the
+        connection was not redirected to another URL."""
         return self._auth.can_auth()
 
     async def authenticate(self) -> bool:

@@ -1,4 +1,4 @@
-"""Opening websockets: the injectable connect function and its failures in words."""
+"""Opening websockets: the injectable connect function, failures in words, and where a handshake ended up."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from typing import Any
 
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.uri import WebSocketURI, parse_uri
 
 ConnectFn = Callable[..., Awaitable[Any]]
 """Opens a websocket: called as `connect(url, open_timeout=, ping_interval=, ping_timeout=, max_size=,
-close_timeout=)` and returns a connection with `send(str)`, `close()` and async iteration over messages."""
+close_timeout=)` and returns a connection with `send(str)`, `close()` and async iteration over messages.
+A connection of the `websockets` library also tells where its handshake ended (after HTTP redirects);
+NIP-42 logins are answered only on a connection that ended at the relay's own URL."""
 
 
 def default_connect(url: str, **kwargs: Any) -> Awaitable[Any]:
@@ -44,3 +47,26 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return (exc.strerror or "network error").lower()
     return f"connection failed ({type(exc).__name__})"
+
+
+def redirected_to(url: str, ws: Any) -> str | None:
+    """Where the handshake for `url` ended when that is somewhere else (an HTTP redirect was followed).
+
+    None when it ended at `url` itself, or when the connection does not say (a connect function that is
+    not the `websockets` library's). The answer names scheme, host, port and path, never user info.
+    """
+    landed = getattr(getattr(ws, "protocol", None), "uri", None)
+    if not isinstance(landed, WebSocketURI):
+        return None
+    try:
+        asked = parse_uri(url)
+    except InvalidURI:
+        return None
+    if _place(asked) == _place(landed):
+        return None
+    host = f"[{landed.host}]" if ":" in landed.host else landed.host
+    return f"{'wss' if landed.secure else 'ws'}://{host}:{landed.port}{landed.resource_name}"
+
+
+def _place(uri: WebSocketURI) -> tuple[bool, str, int, str]:
+    return uri.secure, uri.host, uri.port, uri.resource_name
