@@ -105,6 +105,7 @@ class Dispatch:
         spawn: Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]],
     ) -> None:
         self._relay = relay
+        self._stats = relay.stats
         self._subs = subs
         self._sink = sink
         self._receipts = receipts
@@ -147,7 +148,7 @@ class Dispatch:
 
     def handle(self, message: str | bytes) -> None:
         """One frame from the relay."""
-        stats = self._relay.stats
+        stats = self._stats
         stats.frames += 1
         if isinstance(message, bytes):
             stats.bytes_received += len(message)

@@ -33,42 +33,43 @@ MAX_ALTERNATES = 2
 """Differing frames of a pending id from other relays kept, to check if the first ones prove invalid."""
 
 _HELD, _CHECKING, _DONE = "held", "checking", "done"
-_Copy = tuple["Relay", str, Ticket]
+_Copy = tuple["Relay", Subscription, Ticket]
 
 
 class _Variant:
-    """One distinct frame of a pending id, and the copies of it (the first is the frame itself)."""
+    """One distinct frame of a pending id (from `relay` for `sub`), and the frames identical to it."""
 
-    __slots__ = ("copies", "held_sub", "raw", "relay", "result", "state", "sub", "text")
+    __slots__ = ("copies", "held", "raw", "relay", "result", "state", "sub", "text", "ticket")
 
     def __init__(self, relay: Relay, sub: Subscription, raw: str | dict[str, Any], ticket: Ticket) -> None:
         self.relay = relay
         self.sub = sub
+        self.ticket = ticket
         self.raw: str | dict[str, Any] | None = raw
         self.text = raw if isinstance(raw, str) else None
         self.state = _HELD
         self.result: Checked | None = None  # None once done: never checked, a copy of the proved event
-        self.held_sub: Subscription | None = None
-        self.copies: list[_Copy] = [(relay, sub.id, ticket)]
+        self.held = False  # counted against `sub`'s room while checked
+        self.copies: list[_Copy] | None = None
 
 
 class _PendingId:
-    __slots__ = ("alternates", "event", "followers", "id", "variants")
+    __slots__ = ("alternates", "entry", "followers", "id", "variants")
 
     def __init__(self, event_id: str) -> None:
         self.id = event_id
         self.variants: list[_Variant] = []
         self.followers: list[_Copy] = []  # copies recorded against the id, not checked themselves
         self.alternates = 0
-        self.event: Event | None = None
+        self.entry: SeenEntry | None = None  # once a frame proved the id
 
 
 class Intake:
     """EVENT frames for the pool's subscriptions `subs`, remembered in `seen`.
 
     `verify(jobs)` checks frames off the loop, `deliver(sub, event, relay)` buffers an event for a reader
-    (False when it did not fit), `press(sub)` notes a subscription whose relays should pause, `on_seen(id,
-    url)` hears of an event already delivered turning up on another relay.
+    (False when it did not fit), `press(sub)` notes a subscription whose relays may have to pause,
+    `on_seen(id, url)` hears of an event already delivered turning up on another relay.
     """
 
     def __init__(
@@ -114,7 +115,7 @@ class Intake:
                 relay.note_newest(sub_id, entry.event.created_at)
                 return None
             ticket = Ticket()
-            ticket.settle(partial(self._accept, relay, sub_id, entry.event, None, None))
+            ticket.settle(partial(self._apply, relay, sub, entry, None, False))
             return ticket
         pending = self._pending.get(event_id)
         if pending is None:
@@ -127,9 +128,11 @@ class Intake:
             for variant in pending.variants:
                 if variant.text == raw:
                     ticket = Ticket()
-                    variant.copies.append((relay, sub.id, ticket))
+                    if variant.copies is None:
+                        variant.copies = []
+                    variant.copies.append((relay, sub, ticket))
                     if variant.state is _DONE:
-                        ticket.settle(self._action(pending, variant, relay, sub.id, own=False))
+                        ticket.settle(self._action(pending, variant, relay, sub, own=False))
                     return ticket
         if any(v.relay is relay for v in pending.variants):
             return self._new_variant(pending, relay, sub, raw, check=True)
@@ -137,7 +140,7 @@ class Intake:
             pending.alternates += 1
             return self._new_variant(pending, relay, sub, raw, check=False)
         ticket = Ticket()
-        pending.followers.append((relay, sub.id, ticket))
+        pending.followers.append((relay, sub, ticket))
         return ticket
 
     def _new_variant(
@@ -154,7 +157,7 @@ class Intake:
         sub = variant.sub
         assert variant.raw is not None
         variant.state = _CHECKING
-        variant.held_sub = sub
+        variant.held = True
         sub.hold()
         self._press(sub)
         return VerifyJob(variant.raw, sub.id, sub.filters, partial(self._checked, pending, variant))
@@ -164,11 +167,15 @@ class Intake:
         variant.result = result
         variant.raw = None
         event = result.event
-        if event is not None and event.id == pending.id and pending.event is None:
-            self._proved(pending, event)
-        for i, (relay, sub_id, ticket) in enumerate(variant.copies):
-            ticket.settle(self._action(pending, variant, relay, sub_id, own=i == 0))
-        if pending.event is not None or any(v.state is _CHECKING for v in pending.variants):
+        if event is not None and event.id == pending.id and pending.entry is None:
+            entry = self._proved(pending, event)  # the common case: the first frame proves its id
+            variant.ticket.settle(partial(self._apply, variant.relay, variant.sub, entry, result.matched, True))
+        else:
+            variant.ticket.settle(self._action(pending, variant, variant.relay, variant.sub, own=True))
+        if variant.copies:
+            for relay, sub, ticket in variant.copies:
+                ticket.settle(self._action(pending, variant, relay, sub, own=False))
+        if pending.entry is not None or any(v.state is _CHECKING for v in pending.variants):
             return
         held = next((v for v in pending.variants if v.state is _HELD), None)
         if held is not None:
@@ -181,33 +188,42 @@ class Intake:
             ticket.settle(partial(self._reject, relay, UNCHECKED, None))
         pending.followers.clear()
 
-    def _proved(self, pending: _PendingId, event: Event) -> None:
-        pending.event = event
+    def _proved(self, pending: _PendingId, event: Event) -> SeenEntry:
         if self._pending.get(pending.id) is pending:
             del self._pending[pending.id]
-        if self._seen.get(event.id) is None:
-            self._seen.add(SeenEntry(event, [], set()))
+        entry = self._seen.get(event.id)
+        if entry is None:
+            entry = SeenEntry(event, [], set())
+            self._seen.add(entry)
+        pending.entry = entry
         for variant in pending.variants:
             if variant.state is _HELD:  # never needed: its frames count as copies of the proved event
                 variant.state = _DONE
                 variant.raw = None
-                for relay, sub_id, ticket in variant.copies:
-                    ticket.settle(partial(self._accept, relay, sub_id, event, None, None))
-        for relay, sub_id, ticket in pending.followers:
-            ticket.settle(partial(self._accept, relay, sub_id, event, None, None))
+                variant.ticket.settle(partial(self._apply, variant.relay, variant.sub, entry, None, False))
+                for relay, sub, ticket in variant.copies or ():
+                    ticket.settle(partial(self._apply, relay, sub, entry, None, False))
+        for relay, sub, ticket in pending.followers:
+            ticket.settle(partial(self._apply, relay, sub, entry, None, False))
         pending.followers.clear()
+        return entry
 
-    def _action(self, pending: _PendingId, variant: _Variant, relay: Relay, sub_id: str, *, own: bool) -> Action:
-        """What applies one copy of a variant whose check is done."""
-        held = variant.held_sub if own else None
+    def _action(
+        self, pending: _PendingId, variant: _Variant, relay: Relay, sub: Subscription, *, own: bool
+    ) -> Action:
+        """What applies one frame of a variant whose check is done."""
+        held = own and variant.held
         result = variant.result
         if result is None:
-            assert pending.event is not None
-            return partial(self._accept, relay, sub_id, pending.event, None, None)
-        if result.event is None:
-            return partial(self._reject, relay, result.reason, held)
-        matched = result.matched if sub_id == variant.sub.id else None
-        return partial(self._accept, relay, sub_id, result.event, matched, held)
+            assert pending.entry is not None
+            return partial(self._apply, relay, sub, pending.entry, None, False)
+        event = result.event
+        if event is None:
+            return partial(self._reject, relay, result.reason, variant.sub if held else None)
+        matched = result.matched if sub is variant.sub else None
+        if pending.entry is not None and event.id == pending.id:
+            return partial(self._apply, relay, sub, pending.entry, matched, held)
+        return partial(self._apply_other, relay, sub, event, matched, held)  # proved another id than it read
 
     # ------------------------------------------------------------ applying outcomes (in each connection's order)
 
@@ -216,25 +232,27 @@ class Intake:
             held.release()
         relay.stats.invalid[reason] += 1
 
-    def _accept(
-        self, relay: Relay, sub_id: str, event: Event, matched: bool | None, held: Subscription | None
-    ) -> None:
-        if held is not None:
-            held.release()
-        sub = self._subs.get(sub_id)
-        stats = relay.stats
-        if sub is None:
-            stats.invalid[NOT_OPEN] += 1
-            return
+    def _apply_other(self, relay: Relay, sub: Subscription, event: Event, matched: bool | None, held: bool) -> None:
         entry = self._seen.get(event.id)
-        if entry is None:  # forgotten meanwhile, or proved under another id than its frame read
+        if entry is None:
             entry = SeenEntry(event, [], set())
             self._seen.add(entry)
+        self._apply(relay, sub, entry, matched, held)
+
+    def _apply(self, relay: Relay, sub: Subscription, entry: SeenEntry, matched: bool | None, held: bool) -> None:
+        """A valid event from `relay` for `sub` (`held`: counted against its room while checked)."""
+        if held:
+            sub.release()
+        stats = relay.stats
+        if sub.closed:
+            stats.invalid[NOT_OPEN] += 1
+            return
         self._also_on(entry, relay.url)
-        if sub_id in entry.subs:
+        event = entry.event
+        if sub.id in entry.subs:
             stats.events += 1
             stats.duplicates += 1
-            relay.note_newest(sub_id, event.created_at)
+            relay.note_newest(sub.id, event.created_at)
             return
         if matched is None:
             matched = matches_any(sub.filters, event)
@@ -242,9 +260,9 @@ class Intake:
             stats.invalid[NO_MATCH] += 1
             return
         stats.events += 1
-        relay.note_newest(sub_id, event.created_at)
+        relay.note_newest(sub.id, event.created_at)
         if self._deliver(sub, event, relay):
-            entry.subs.add(sub_id)
+            entry.subs.add(sub.id)
 
     def _also_on(self, entry: SeenEntry, url: str) -> None:
         relays = entry.relays

@@ -74,10 +74,10 @@ class FrameOrder:
 
     def advance(self) -> None:
         """Apply the settled tickets at the head of the queue."""
-        if self._running:
+        queue = self._queue
+        if self._running or not queue or queue[0]._action is None:
             return
         self._running = True
-        queue = self._queue
         try:
             while queue and queue[0]._action is not None:
                 action = queue.popleft()._action or _nothing
