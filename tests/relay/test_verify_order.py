@@ -161,6 +161,36 @@ async def test_eose_and_closed_wait_for_the_events_sent_before_them(make_pool: M
         gate.shutdown(wait=False, cancel_futures=True)
 
 
+async def test_a_full_buffer_wakes_its_reader_even_when_events_being_checked_prove_invalid(
+    make_pool: MakePool, secret: SecretKey
+) -> None:
+    valid = [note(secret, f"valid {i}", 1_700_000_000 + i) for i in range(28)]
+    forged = [bad_sig(note(secret, f"forged {i}", 1_700_000_100 + i)) for i in range(2)]
+
+    async def script(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
+        if frame[0] == "REQ":
+            for raw in [e.to_dict() for e in valid[:8]] + forged + [e.to_dict() for e in valid[8:]]:
+                await send_json(ws, ["EVENT", frame[1], raw])  # no EOSE: only a full buffer wakes the reader
+
+    gate = GatedExecutor()
+    try:
+        async with Hostile(script) as relay:
+            pool, _ = make_pool(verify_executor=gate, buffer_limit=10, drain_timeout=30)
+            pool.add_relay(relay.url)
+            sub = pool.subscribe(Filter.make(kinds=[1]), eose_timeout=60)
+            await until(lambda: frames_from(pool, relay.url) >= 10)  # ten being checked: the relay waits for room
+            gate.open()
+            got: list[Event] = []
+            while len(got) < len(valid):
+                await asyncio.wait_for(sub.wait_backlog(), 5)  # how a feed reads what relays hold
+                got.extend(r.event for r in sub.get_nowait())
+            assert got == valid and not sub.dropped and not sub.stalled
+            assert pool.status()[0].stats.invalid == {"bad signature": 2}
+            sub.close()
+    finally:
+        gate.shutdown(wait=False, cancel_futures=True)
+
+
 async def test_events_from_one_relay_arrive_in_the_order_it_sent_them(
     make_pool: MakePool, secret: SecretKey
 ) -> None:

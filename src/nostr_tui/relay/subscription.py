@@ -80,7 +80,8 @@ class Subscription:
         await self._eose_done.wait()
 
     async def wait_backlog(self) -> None:
-        """Wait until every relay has sent EOSE (or was unreachable or timed out) or the buffer is full."""
+        """Wait until every relay has sent EOSE (or was unreachable or timed out) or the buffer is full
+        (counting events on their way, which wait for room)."""
         await self._backlog.wait()
 
     @property
@@ -153,7 +154,7 @@ class Subscription:
         """One event for this subscription is on its way (being checked): it counts against the room."""
         self._held += 1
         if len(self._items) + self._held >= self.limit:
-            self._space.clear()
+            self._full()
 
     def release(self) -> None:
         """An event counted by `hold` will not come (it was invalid, a duplicate, or did not match)."""
@@ -171,9 +172,7 @@ class Subscription:
         self.delivered += 1
         self._ready.set()
         if len(items) + self._held >= self.limit:
-            self._space.clear()
-        if len(items) >= self.limit:
-            self._backlog.set()
+            self._full()
         return True
 
     @property
@@ -206,6 +205,12 @@ class Subscription:
         self._ready.set()
 
     # ------------------------------------------------------------ inside
+
+    def _full(self) -> None:
+        # The relays pause from here on. A reader waiting for a backlog is woken too: events still being
+        # checked may turn out invalid and leave the buffer short of full while its relays wait for room.
+        self._space.clear()
+        self._backlog.set()
 
     def _taken(self) -> None:
         if len(self._items) <= self.limit // 2 and self._backlog.is_set() and not self._eose_done.is_set():
