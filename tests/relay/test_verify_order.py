@@ -7,6 +7,7 @@ race have arrived (counted in the relay's stats when received), then let the che
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -189,6 +190,32 @@ async def test_a_full_buffer_wakes_its_reader_even_when_events_being_checked_pro
             sub.close()
     finally:
         gate.shutdown(wait=False, cancel_futures=True)
+
+
+async def test_frames_whose_ids_cannot_be_read_from_the_text_are_checked_in_full(
+    make_pool: MakePool, secret: SecretKey
+) -> None:
+    misleading = note(secret, "an extra field names another id first")
+    spaced = note(secret, "odd spacing")
+    other = note(secret, "the id the first frame seemed to carry")
+
+    async def script(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
+        if frame[0] == "REQ":
+            sub = json.dumps(frame[1])
+            # The raw text reads as `other`'s id; the event in it is `misleading`.
+            await ws.send(f'["EVENT",{sub},{{"x":{{"id":"{other.id}"}},' + misleading.to_json()[1:] + "]")
+            await ws.send(f'["EVENT",  {sub},  {spaced.to_json()}]')  # too unusual to peek at: decoded first
+            for e in (misleading, spaced, other):
+                await send_json(ws, ["EVENT", frame[1], e.to_dict()])
+            await send_json(ws, ["EOSE", frame[1]])
+
+    async with Hostile(script) as relay:
+        pool, _ = make_pool()
+        pool.add_relay(relay.url)
+        got = [r.event async for r in pool.subscribe(Filter.make(kinds=[1]), close_on_eose=True)]
+        assert got == [misleading, spaced, other]  # `other` was not taken for a copy of the first frame
+        stats = pool.status()[0].stats
+        assert stats.events == 5 and stats.duplicates == 2 and not stats.invalid
 
 
 async def test_events_from_one_relay_arrive_in_the_order_it_sent_them(
