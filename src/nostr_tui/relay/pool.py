@@ -358,6 +358,8 @@ class RelayPool:
             verifier = self._verifier = Verifier(
                 self._verify_executor, workers=self._verify_workers, clock=self._clock, max_future=self.max_future
             )
+            if self._closed:  # a batch gathered before the pool closed: no threads are started for it
+                verifier.stop()
         verifier.max_future = self.max_future
         return verifier.run(jobs)
 

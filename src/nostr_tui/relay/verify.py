@@ -136,13 +136,16 @@ class Verifier:
                 context = {"message": "error handling a checked event", "exception": exc}
                 future.get_loop().call_exception_handler(context)
 
-    async def close(self) -> None:
-        """Stop: batches not started are dropped, running ones are waited for; no job's `done` is called
-        any more."""
+    def stop(self) -> None:
+        """Stop taking batches; those not started are dropped and no job's `done` is called any more."""
         self._closed = True
         executor, self._executor = self._executor, None
         if executor is not None and self._owned:
             executor.shutdown(wait=False, cancel_futures=True)
+
+    async def close(self) -> None:
+        """`stop()`, then wait for the batches still running."""
+        self.stop()
         if self._in_flight:
             await asyncio.wait(set(self._in_flight))
 
