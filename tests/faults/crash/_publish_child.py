@@ -9,12 +9,12 @@ import asyncio
 import sys
 from pathlib import Path
 
+from tests.support.keys import PASSPHRASE
+
 from nostr_tui.client import publishing
 from nostr_tui.client.core import NostrClient
 from nostr_tui.config import load_config
 from nostr_tui.keystore.passphrase import fixed
-
-PASSPHRASE = "correct horse battery staple"
 
 
 async def main(config: Path, key: str, text: str) -> None:

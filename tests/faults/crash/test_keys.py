@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nostr_sdk
 import pytest
+from tests.support.waiting import wait_for
 
 import nostr_tui.tui.app
 from nostr_tui.client import publishing
@@ -64,14 +65,6 @@ class Recording(NostrApp):
         super().notify(message, **kwargs)  # type: ignore[arg-type]
 
 
-async def until(pilot, ok, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not ok():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)
-
-
 async def test_key_files_readable_by_others_are_reported(tmp_path: Path, down_url: str) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -87,7 +80,7 @@ async def test_key_files_readable_by_others_are_reported(tmp_path: Path, down_ur
 
     app = Recording(load_config(config))
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: any("readable by other users" in m for m in app.shown))
+        await wait_for(pilot, lambda: any("readable by other users" in m for m in app.shown))
     assert [m for m in app.shown if "chmod 600" in m]
 
 
@@ -198,14 +191,14 @@ async def test_auth_only_for_allowed_relays(tmp_path: Path, frame_logs: list[Fra
                                           [(allowed, True, True, True), (other.url, True, True, False)]))
         app = Recording(config, ask_passphrase=fixed(PASSPHRASE))
         async with app.run_test(size=(110, 34)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, FeedScreen))
+            await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
             await pilot.press("c")
             pane = app.screen.query_one(Compose)
-            await until(pilot, lambda: pane.display)
+            await wait_for(pilot, lambda: pane.display)
             await pilot.press(*"members only")
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: any("relay requires login" in m and other.url in m for m in app.shown))
-            await until(pilot, lambda: "Sent." in app.shown)  # the allowed relay took it after the login
+            await wait_for(pilot, lambda: any("relay requires login" in m and other.url in m for m in app.shown))
+            await wait_for(pilot, lambda: "Sent." in app.shown)  # the allowed relay took it after the login
             status = str(pane.query_one("#compose-status").render())
         assert f"✓ {allowed} accepted" in status and f"✗ {other.url} rejected: relay requires login" in status
         assert not [m for m in app.shown if "relay requires login" in m and allowed in m]

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from tests.support.waiting import wait_for
 
 from nostr_tui.config import load_config
 from nostr_tui.paths import cache_file, state_file
@@ -19,14 +20,6 @@ from nostr_tui.tui.widgets.compose import Compose
 from nostr_tui.tui.widgets.note_list import NoteList
 
 from .conftest import integrity, keystore_with, read_line, sigkill, spawn, write_config
-
-
-async def until(pilot, ok, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not ok():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)
 
 
 @pytest.mark.parametrize(("key", "text"), [("c", "half a thought about relays"), ("r", "half a reply to myself")])
@@ -49,13 +42,13 @@ async def test_draft_survives_sigkill_while_composing(tmp_path: Path, down_url: 
 
     app = NostrApp(load_config(config))
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
         home = app.screen.query_one("#feed-home-list", NoteList)
-        await until(pilot, lambda: home.item_count() > 0)
+        await wait_for(pilot, lambda: home.item_count() > 0)
         assert home.selected_item is not None and home.selected_item.event.id == mine.id
         await pilot.press(key)
         pane = app.screen.query_one(Compose)
-        await until(pilot, lambda: pane.display and pane.text == text)
+        await wait_for(pilot, lambda: pane.display and pane.text == text)
         if key == "r":  # the reply draft belongs to that note only: a new note starts empty
             await pilot.press("escape", "c")
-            await until(pilot, lambda: pane.display and pane.text == "")
+            await wait_for(pilot, lambda: pane.display and pane.text == "")

@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from tests.client.conftest import query_relay
+from tests.support.relays import query_relay
+from tests.support.waiting import wait_for
 
 from nostr_tui.client import publishing
 from nostr_tui.client.core import NostrClient
@@ -199,14 +200,6 @@ async def test_relay_killed_during_auth_for_a_subscription_and_for_a_publish(
     await seen.close()
 
 
-async def wait_screen(pilot: Any, condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)
-
-
 async def test_screen_shows_every_note_once_across_a_kill_and_restart(
     relay_procs: StartRelay, clients: list[NostrClient], tmp_path: Path
 ) -> None:
@@ -218,30 +211,30 @@ async def test_screen_shows_every_note_once_across_a_kill_and_restart(
     before, _ = await publishing.post(writer, "before the outage")
     app = NostrApp(config, client=make_client(config, me))
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_screen(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
         home = app.screen.query_one("#feed-home-list", NoteList)
-        await wait_screen(pilot, lambda: home.item_count() == 1)
+        await wait_for(pilot, lambda: home.item_count() == 1)
 
         await relay.kill()
         bar = app.screen.query_one(StatusBar)
-        await wait_screen(pilot, lambda: bar.relays_connected == 0)
+        await wait_for(pilot, lambda: bar.relays_connected == 0)
         # Written during the outage: mine from the screen, the writer's from its client; both are queued.
         await pilot.press("c")
         await pilot.press(*"written while the relay was down")
         await pilot.press("ctrl+s")
-        await wait_screen(pilot, lambda: bar.unsent == 1)
+        await wait_for(pilot, lambda: bar.unsent == 1)
         await pilot.press("escape")
-        await wait_screen(pilot, lambda: not app.screen.query_one(Compose).display)
+        await wait_for(pilot, lambda: not app.screen.query_one(Compose).display)
         pending_writer = asyncio.create_task(publishing.post(writer, "the writer's note during the outage"))
-        await wait_screen(pilot, pending_writer.done)
+        await wait_for(pilot, pending_writer.done)
         during, results = pending_writer.result()
         assert results[0].status is PublishStatus.UNREACHABLE
 
         await relay.start()
-        await wait_screen(pilot, lambda: bar.unsent == 0 and bar.relays_connected == 1)
-        await wait_screen(pilot, lambda: home.new_count == 2)
+        await wait_for(pilot, lambda: bar.unsent == 0 and bar.relays_connected == 1)
+        await wait_for(pilot, lambda: home.new_count == 2)
         await pilot.press("n")
-        await wait_screen(pilot, lambda: home.item_count() == 3)
+        await wait_for(pilot, lambda: home.item_count() == 3)
         await pilot.pause(0.3)  # a copy arriving late would show now
         shown = [home.item(i).event for i in range(home.item_count())]
         contents = sorted(e.content for e in shown)
