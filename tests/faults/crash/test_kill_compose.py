@@ -4,10 +4,11 @@ text back (a new note with c, a reply with r on the same note)."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
-from tests.support.waiting import wait_for
+from tests.support.waiting import eventually, wait_for
 
 from nostr_tui.config import load_config
 from nostr_tui.paths import cache_file, state_file
@@ -20,6 +21,15 @@ from nostr_tui.tui.widgets.compose import Compose
 from nostr_tui.tui.widgets.note_list import NoteList
 
 from .conftest import integrity, keystore_with, read_line, sigkill, spawn, write_config
+
+
+def saved_drafts(data: Path) -> set[str]:
+    """The texts of the drafts in the state file, as another process sees them now."""
+    conn = sqlite3.connect(str(state_file(data)))
+    try:
+        return {text for (text,) in conn.execute("SELECT text FROM drafts")}
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize(("key", "text"), [("c", "half a thought about relays"), ("r", "half a reply to myself")])
@@ -36,7 +46,9 @@ async def test_draft_survives_sigkill_while_composing(tmp_path: Path, down_url: 
 
     proc = await asyncio.to_thread(spawn, "_compose_child.py", str(config), key, text)
     assert await asyncio.to_thread(read_line, proc, 60.0) == "TYPED"
-    await asyncio.sleep(DRAFT_DELAY + 0.7)  # a pause in typing, then the process dies without any goodbye
+    # A pause in typing: the draft is saved DRAFT_DELAY after the last key; once it is on disk, the process
+    # dies without any goodbye.
+    await eventually(lambda: text in saved_drafts(data), timeout=DRAFT_DELAY + 20)
     sigkill(proc, "SIGKILL while composing")
     assert integrity(state_file(data)) == "ok"
 
