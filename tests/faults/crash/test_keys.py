@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -42,9 +43,9 @@ from .conftest import (
 APP_CSS = str(Path(nostr_tui.tui.app.__file__).parent / NostrApp.CSS_PATH)
 
 
-def secrets_of(secret: SecretKey) -> dict[str, str]:
+def secrets_of(secret: SecretKey, passphrase: str = PASSPHRASE) -> dict[str, str]:
     """Every form in which this key or its passphrase must never leak."""
-    return {"secret hex": secret.hex(), "nsec": nip19.nsec_encode(secret), "passphrase": PASSPHRASE}
+    return {"secret hex": secret.hex(), "nsec": nip19.nsec_encode(secret), "passphrase": passphrase}
 
 
 def leaks(text: str, secrets: dict[str, str]) -> list[str]:
@@ -131,15 +132,18 @@ async def test_secrets_never_in_process_arguments_environment_or_logs(
     url = str(await relay.url())
     data = tmp_path / "data"
     secret = SecretKey.generate()
-    (tmp_path / "pass").write_text(PASSPHRASE + "\n")
+    # A passphrase of this test's own: the scan reads every process on the machine, and other tests (or another
+    # run of the suite) pass the shared test passphrase to their children in the environment on purpose.
+    passphrase = secrets.token_urlsafe(24)
+    (tmp_path / "pass").write_text(passphrase + "\n")
     helper = tmp_path / "pass.sh"
     helper.write_text(f"#!/bin/sh\nsleep 0.3\ncat {tmp_path / 'pass'}\n")  # a password manager, slowly
     helper.chmod(0o700)
     config = write_config(tmp_path / "config.toml", data, [(url, True, True, True)], passphrase_command=str(helper))
-    secrets = secrets_of(secret)
+    kept = secrets_of(secret, passphrase)
     env = child_env(HOME=str(tmp_path))
     stop, found, scans = threading.Event(), [], [0]
-    scanner = threading.Thread(target=scan_processes, args=(secrets, stop, found, scans))
+    scanner = threading.Thread(target=scan_processes, args=(kept, stop, found, scans))
     scanner.start()
     try:
         steps = [
@@ -150,11 +154,11 @@ async def test_secrets_never_in_process_arguments_environment_or_logs(
         for (args, stdin), status in steps:
             done = await asyncio.to_thread(run_cli, config, *args, env=env, stdin=stdin)
             assert done.returncode == status, done.stderr
-            assert leaks(done.stdout + done.stderr, secrets) == [], args
+            assert leaks(done.stdout + done.stderr, kept) == [], args
 
         # In this process too, with every logger at DEBUG: unlock, sign, publish, answer AUTH.
         caplog.set_level(logging.DEBUG)
-        client = NostrClient(load_config(config), ask_passphrase=fixed(PASSPHRASE))
+        client = NostrClient(load_config(config), ask_passphrase=fixed(passphrase))
         await client.start()
         try:
             _, results = await publishing.post(client, "logged at debug level")
@@ -166,8 +170,8 @@ async def test_secrets_never_in_process_arguments_environment_or_logs(
         await asyncio.to_thread(scanner.join, 10)
         relay.shutdown()
     assert scans[0] >= 10 and found == []
-    assert caplog.records and leaks(caplog.text, secrets) == []
-    assert leaks(str([r.__dict__ for r in caplog.records]), secrets) == []
+    assert caplog.records and leaks(caplog.text, kept) == []
+    assert leaks(str([r.__dict__ for r in caplog.records]), kept) == []
 
 
 async def test_auth_only_for_allowed_relays(tmp_path: Path, frame_logs: list[FrameLog]) -> None:
