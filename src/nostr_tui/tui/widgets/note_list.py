@@ -16,6 +16,10 @@ from .note_base import Clock, NoteListBase
 from .note_render import NameLookup, note_strips, to_strips
 
 
+MAX_SHOWN_KEYS = 5000
+"""How many of the newest notes shown a list remembers by key, to tell a late copy from a new note."""
+
+
 class NoteList(NoteListBase):
     """A feed of notes, newest first, that costs what is on screen however many notes it holds.
 
@@ -71,6 +75,7 @@ class NoteList(NoteListBase):
         self._items: Chain[NoteItem] = Chain(items)
         self._pending: list[NoteItem] = []
         self._pending_keys: set[str] = set()
+        self._shown_keys: set[str] = set()  # keys of the newest notes shown: a late copy is not "new"
         self._max_pending = max(1, max_pending)
         self.pending_dropped = 0  # new notes beyond `max_pending`, not held (the store has them)
         self._overrides: dict[str, NoteItem] = {}
@@ -111,6 +116,7 @@ class NoteList(NoteListBase):
     def set_items(self, items: Sequence[NoteItem]) -> None:
         """Show `items` (newest first), cursor on the first; held-back notes are dropped."""
         self._items = self._chain_type(items)
+        self._shown_keys = {items[i].key for i in range(min(len(items), MAX_SHOWN_KEYS))}
         self._pending.clear()
         self._pending_keys.clear()
         self.pending_dropped = 0
@@ -125,7 +131,11 @@ class NoteList(NoteListBase):
         """Hold back newer notes (newest first) behind a "N new notes" line; the view does not move.
         Into an empty list they go straight in. At most `max_pending` are held (the newest); the
         others are only counted in `pending_dropped`, for the owner to reload from the store."""
-        fresh = [i for i in items if i.key not in self._pending_keys]
+        top = self.item(0).at if len(self._items) else None
+        # Only what is newer than the top of the list waits behind the line; a late copy, or an older note
+        # that arrives after a reload, takes its place in the store's order at the next reload instead.
+        fresh = [i for i in items if i.key not in self._pending_keys and i.key not in self._shown_keys
+                 and (top is None or i.at >= top)]
         if not fresh:
             return
         if not len(self._items):  # nothing is being read yet: show them at once
@@ -151,6 +161,9 @@ class NoteList(NoteListBase):
                 self.move_cursor(0, to_top=True)
             return
         self._items.prepend(self._pending)
+        self._shown_keys.update(p.key for p in self._pending)
+        if len(self._shown_keys) > MAX_SHOWN_KEYS:
+            self._shown_keys = {self._items[i].key for i in range(min(len(self._items), MAX_SHOWN_KEYS))}
         self._pending = []
         self._pending_keys.clear()
         self.pending_dropped = 0
