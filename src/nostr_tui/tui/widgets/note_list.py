@@ -15,7 +15,6 @@ from ...client.models import NoteItem
 from .note_base import Clock, NoteListBase
 from .note_render import NameLookup, note_strips, to_strips
 
-
 MAX_SHOWN_KEYS = 5000
 """How many of the newest notes shown a list remembers by key, to tell a late copy from a new note."""
 
