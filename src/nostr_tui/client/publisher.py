@@ -20,9 +20,17 @@ from .relays import Relays
 from .session import Session
 from .signer import EventTemplate
 
-BeforeDelivery = Callable[[Event, str], Awaitable["Event | None"]]
-"""Called before an outbox event is sent to a relay: the event to send there (maybe rebuilt on top of a
-newer version the relay holds), or None to drop that delivery."""
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Not now: `drop` takes the relay out of the event's deliveries; otherwise it stays pending for a retry."""
+
+    reason: str
+    drop: bool
+
+
+BeforeDelivery = Callable[[Event, str], Awaitable["Event | Hold"]]
+"""Called before an outbox event is sent to a relay: the event to send there, or a Hold."""
 
 
 class Sending:
@@ -113,6 +121,7 @@ class Publisher:
         self._spawn = spawn
         self._before: BeforeDelivery | None = None
         self._delivering: set[tuple[str, str]] = set()
+        self._running: set[asyncio.Task[Any]] = set()
 
     def before_delivery(self, hook: BeforeDelivery) -> None:
         """Let `hook` check (and maybe rebuild or drop) each outbox event before it goes to a relay."""
@@ -132,22 +141,22 @@ class Publisher:
     async def enqueue(self, event: Event, targets: Sequence[str], *, draft_key: str | None = None) -> Sending:
         """Put an already signed event in the outbox and the store, then deliver it in the background."""
         chosen = list(dict.fromkeys(targets))
+        if not chosen:
+            raise ClientError("no relay to publish to: add one to the config or your relay list")
         for url in chosen:
             self._relays.keep(url)  # the outbox retries there when it reconnects
         with translated():
             await self._store.state(lambda s: s.outbox_add(event, chosen, draft_key=draft_key))
             await self._ingest.add_own([event])
         sending = Sending(event, chosen)
-        self._spawn(self._deliver(event, chosen, sending))
+        self._track(self._spawn(self._deliver(event, chosen, sending)))
         await self.report()
         return sending
 
     async def broadcast(self, event: Event, relays: Sequence[str]) -> list[RelayResult]:
         """Send a signed event to these relays once, without the outbox (for `nostr-tui publish`)."""
-        for url in relays:
-            if not self._relays.known(url):
-                self._relays.add(url, read=False, write=True)
-        return list(await self._pool.publish(event, relays))
+        async with self._relays.borrowed(relays) as chosen:
+            return list(await self._pool.publish(event, chosen))
 
     async def _deliver(self, event: Event, relays: Sequence[str], sending: Sending | None = None) -> None:
         remaining = len(relays)
@@ -159,12 +168,15 @@ class Publisher:
                 if key in self._delivering:
                     return
                 self._delivering.add(key)
-                to_send: Event | None = event
+                to_send: Event | Hold = event
                 if self._before is not None:
                     to_send = await self._before(event, url)
-                if to_send is None:
-                    await self._store.state(lambda s: s.outbox_give_up(event.id, url))
-                    result = RelayResult(url, PublishStatus.REJECTED, "a newer version is on the relay; not sent")
+                if isinstance(to_send, Hold):
+                    if to_send.drop:
+                        await self._store.state(lambda s: s.outbox_give_up(event.id, url))
+                        result = RelayResult(url, PublishStatus.REJECTED, to_send.reason)
+                    else:
+                        result = RelayResult(url, PublishStatus.UNREACHABLE, to_send.reason)
                 else:
                     await self._store.state(lambda s: s.outbox_attempt(event.id, url))
                     result = (await self._pool.publish(to_send, [url]))[0]
@@ -185,8 +197,22 @@ class Publisher:
                 sending._finish()
             await self.report()
 
+    def _track(self, task: asyncio.Task[Any]) -> None:
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def idle(self, timeout: float) -> None:
+        """Wait (at most `timeout` seconds) until no delivery or outbox retry is under way."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._running and loop.time() < deadline:
+            await asyncio.wait(set(self._running), timeout=max(0.0, deadline - loop.time()))
+
     async def retry(self, url: str) -> None:
         """Send every event still pending for this relay (called when it connects)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._track(task)
         pending = await self._store.state(lambda s: s.outbox_pending(url))
         for event in pending:
             if not self._relays.known(url):
