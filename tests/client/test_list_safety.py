@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 from tests.support.proxy import Proxy
+from tests.support.relays import RelayProcess
 
+from nostr_tui.demo.relay import publish_events
 from nostr_tui.paths import state_file
 from nostr_tui.protocol import nip19
 from nostr_tui.protocol.event import Event, sign_event
@@ -50,22 +52,26 @@ def _outbox(cli: Cli) -> list[str]:
 
 
 @pytest.fixture
-async def behind_proxy(relays: Any) -> AsyncIterator[Any]:
-    """`await make(events)`: (a relay holding `events`, a proxy in front of it)."""
-    proxies: list[Proxy] = []
+async def behind_proxy() -> AsyncIterator[Any]:
+    """`await make(events)`: (the URL of a relay in a child process holding `events`, a proxy in front of it)."""
+    made: list[tuple[RelayProcess, Proxy]] = []
 
     async def make(events: list[Event]) -> tuple[str, Proxy]:
-        url = await relays.start(events)
-        proxy = Proxy(int(url.rsplit(":", 1)[1]))
+        relay = RelayProcess()
+        await relay.start()
+        if events:
+            await publish_events(relay.url, events, timeout=10)
+        proxy = Proxy(relay.port)
         await proxy.__aenter__()
-        proxies.append(proxy)
-        return url, proxy
+        made.append((relay, proxy))
+        return relay.url, proxy
 
     try:
         yield make
     finally:
-        for proxy in proxies:
+        for relay, proxy in made:
             await proxy.__aexit__(None, None, None)
+            await relay.close()
 
 
 CASES = ["follows", "mutes", "relays", "profile"]
@@ -155,9 +161,9 @@ async def test_a_queued_follow_list_meets_a_newer_one_on_the_relay(relays: Any, 
     queued = _outbox(cli)
     assert len(queued) == 1
 
-    # Meanwhile another device adds y, straight to relay a, dated after the queued list.
-    newer = sign_event(ME, 3, "", [["p", k] for k in [*base_keys, y]], now + 5)
-    await relays.add(a_url, [newer])
+    # Meanwhile another device (its clock a minute ahead) adds y, straight to relay a: newer than the queued list.
+    newer = sign_event(ME, 3, "", [["p", k] for k in [*base_keys, y]], int(time.time()) + 60)
+    await publish_events(a_url, [newer], timeout=10)
     await a.set("up")
     status, lines, err = await cli("post", "back online")
     assert status == 0, err

@@ -120,7 +120,7 @@ class Publisher:
         self._notes = notifications
         self._spawn = spawn
         self._before: BeforeDelivery | None = None
-        self._delivering: set[tuple[str, str]] = set()
+        self._delivering: dict[tuple[str, str], asyncio.Future[RelayResult]] = {}
         self._running: set[asyncio.Task[Any]] = set()
 
     def before_delivery(self, hook: BeforeDelivery) -> None:
@@ -165,26 +165,8 @@ class Publisher:
             nonlocal remaining
             key = (event.id, url)
             try:
-                if key in self._delivering:
-                    return
-                self._delivering.add(key)
-                to_send: Event | Hold = event
-                if self._before is not None:
-                    to_send = await self._before(event, url)
-                if isinstance(to_send, Hold):
-                    if to_send.drop:
-                        await self._store.state(lambda s: s.outbox_give_up(event.id, url))
-                        result = RelayResult(url, PublishStatus.REJECTED, to_send.reason)
-                    else:
-                        result = RelayResult(url, PublishStatus.UNREACHABLE, to_send.reason)
-                else:
-                    await self._store.state(lambda s: s.outbox_attempt(event.id, url))
-                    result = (await self._pool.publish(to_send, [url]))[0]
-                    accepted = result.status is PublishStatus.ACCEPTED
-                    if accepted or result.status is PublishStatus.REJECTED:
-                        await self._store.state(lambda s: s.outbox_result(event.id, url, accepted, result.message))
+                result = await self._shared(key, event, url)
             finally:
-                self._delivering.discard(key)
                 remaining -= 1
             if sending is not None:
                 sending._put(result)
@@ -196,6 +178,46 @@ class Publisher:
             if sending is not None:
                 sending._finish()
             await self.report()
+
+    async def _shared(self, key: tuple[str, str], event: Event, url: str) -> RelayResult:
+        """Deliver to one relay; when a retry already sends it there, its answer is this one's too."""
+        under_way = self._delivering.get(key)
+        if under_way is not None:
+            try:
+                return await asyncio.shield(under_way)
+            except asyncio.CancelledError:
+                if not under_way.cancelled():
+                    raise  # this one was stopped
+            except Exception:  # that attempt failed: this one tries for itself
+                pass
+        mine: asyncio.Future[RelayResult] = asyncio.get_running_loop().create_future()
+        self._delivering[key] = mine
+        try:
+            result = await self._deliver_one(event, url)
+        except BaseException:
+            mine.cancel()
+            raise
+        finally:
+            if self._delivering.get(key) is mine:
+                del self._delivering[key]
+        mine.set_result(result)
+        return result
+
+    async def _deliver_one(self, event: Event, url: str) -> RelayResult:
+        to_send: Event | Hold = event
+        if self._before is not None:
+            to_send = await self._before(event, url)
+        if isinstance(to_send, Hold):
+            if to_send.drop:
+                await self._store.state(lambda s: s.outbox_give_up(event.id, url))
+                return RelayResult(url, PublishStatus.REJECTED, to_send.reason)
+            return RelayResult(url, PublishStatus.UNREACHABLE, to_send.reason)
+        await self._store.state(lambda s: s.outbox_attempt(event.id, url))
+        result = (await self._pool.publish(to_send, [url]))[0]
+        accepted = result.status is PublishStatus.ACCEPTED
+        if accepted or result.status is PublishStatus.REJECTED:
+            await self._store.state(lambda s: s.outbox_result(event.id, url, accepted, result.message))
+        return result
 
     def _track(self, task: asyncio.Task[Any]) -> None:
         self._running.add(task)
