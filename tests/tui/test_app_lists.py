@@ -64,6 +64,10 @@ async def test_m_mutes_the_author_at_once_and_u_undoes_it() -> None:
         await wait_for(pilot, lambda: app.client.lists.mutes.pubkeys == frozenset())
         after = await query_relay(url, {"authors": [me], "kinds": [10000]})
         assert [t for t in after[0]["tags"] if t[0] == "p"] == []
+        reading = home.selected_item
+        assert reading is not None
+        await wait_for(pilot, lambda: theirs() >= 1)  # unmuted: their notes are back without a restart
+        assert home.selected_item is not None and home.selected_item.key == reading.key  # still reading the same
 
 
 async def test_a_follow_while_the_relay_with_the_list_is_silent_asks_to_retry(tmp_path: Path) -> None:

@@ -135,6 +135,9 @@ async def test_read_only_account_gets_a_clear_login_message_instead_of_compose()
         await app.client.session.import_key(npub, "reader")
         await app.client.session.use("reader")
         assert app.client.session.read_only
+        await pilot.press("3")  # this account follows nobody yet: its Home is empty, Global is not
+        glob = app.screen.query_one("#feed-global-list", NoteList)
+        await wait_for(pilot, lambda: glob.item_count() > 0 and glob.has_focus)
         await pilot.press("r")
         pane = app.screen.query_one(Compose)
         await wait_for(pilot, lambda: pane.display)

@@ -46,8 +46,13 @@ def change_list(args: argparse.Namespace, change: Callable[[Client], Awaitable[L
     """Make a list change; print each relay's answer (or that nothing had to change) and exit 0 when the
     change is published or was not needed."""
 
+    from ..client import ListShrinks
+
     async def work(client: Client) -> bool:
-        update = await change(client)
+        try:
+            update = await change(client)
+        except ListShrinks as exc:
+            raise CliError(f"{exc}: nothing was changed; run it again with --force to publish it anyway") from None
         if update.sending is None:
             print_json({"changed": False, "message": update.message})
             return True

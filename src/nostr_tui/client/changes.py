@@ -137,11 +137,10 @@ def check(kind: int, base: Event | None, content: str, tags: Sequence[Sequence[s
         return
     if old and not new:
         entries_word = "entry" if len(old) == 1 else "entries"
-        raise ListShrinks(f"this would empty your {what} ({len(old)} {entries_word}); confirm it (--force)")
+        raise ListShrinks(f"this would empty your {what} ({len(old)} {entries_word})")
     if kind == PROFILE:
         dropped = {k for k, _ in old} - {k for k, _ in new}
         if len(dropped) > 1:
-            raise ListShrinks(f"this would remove {len(dropped)} fields of your profile; confirm it (--force)")
+            raise ListShrinks(f"this would remove {len(dropped)} fields of your profile")
     elif len(new) < len(old) - 1:
-        raise ListShrinks(f"this would leave {len(new)} of the {len(old)} entries of your {what}; confirm it "
-                          "(--force)")
+        raise ListShrinks(f"this would leave {len(new)} of the {len(old)} entries of your {what}")

@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from ..messages import FeedNotes
+from ...client import MuteList
+from ..messages import FeedNotes, ListsUpdated
 from ..widgets.note_base import NoteListBase
 from ..widgets.note_list import NoteList
 from ..widgets.status_bar import StatusBar
@@ -39,6 +40,7 @@ class FeedScreen(NoteScreen):
         super().__init__()
         self.loaded: set[str] = set()
         self.keys: dict[str, str] = {}  # pane id -> feed key
+        self._lists_seen: tuple[frozenset[str], MuteList] = (frozenset(), MuteList())
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -57,6 +59,8 @@ class FeedScreen(NoteScreen):
                         clock=app.clock)
 
     def on_mount(self) -> None:
+        lists = self.nostr.client.lists
+        self._lists_seen = (frozenset(lists.follows), lists.mutes)
         self.query_one("#compose").display = False
         self.load(tab_id("home"))
 
@@ -121,12 +125,32 @@ class FeedScreen(NoteScreen):
             else:
                 lst.show_new()
 
-    @work(exit_on_error=False, group="reload", exclusive=True)
-    async def reload(self, pane: str) -> None:
-        """Show a tab's newest page from the store again (after a flood of new notes)."""
+    @work(exit_on_error=False)
+    async def reload(self, pane: str, keep_cursor: bool = False) -> None:
+        """Show a tab's newest page from the store again (after a flood of new notes, or a list change)."""
         if pane in self.keys:
             items = await self.nostr.client.feeds.open(self.keys[pane]).first_page()
-            self.query_one(f"#{pane}-list", NoteList).set_items(items)
+            lst = self.query_one(f"#{pane}-list", NoteList)
+            was = lst.selected_item.key if keep_cursor and lst.selected_item is not None else None
+            lst.set_items(items)
+            at = next((i for i, item in enumerate(items) if item.key == was), None)
+            if at is not None:
+                lst.move_cursor(at)
+
+    def on_lists_updated(self, message: ListsUpdated) -> None:
+        """Muted notes leave at once; after an unmute (or a follow change, on Home) the tabs are read from the
+        store again, so what is no longer hidden comes back, the cursor staying on the note it was on."""
+        super().on_lists_updated(message)
+        lists = self.nostr.client.lists
+        follows, mutes = frozenset(lists.follows), lists.mutes
+        old_follows, old_mutes = self._lists_seen
+        self._lists_seen = (follows, mutes)
+        unmuted = any(not (new >= old) for new, old in (
+            (mutes.pubkeys, old_mutes.pubkeys), (mutes.event_ids, old_mutes.event_ids),
+            (mutes.hashtags, old_mutes.hashtags), (mutes.words, old_mutes.words)))
+        for pane in self.loaded:
+            if unmuted or (follows != old_follows and self.keys.get(pane) == "home"):
+                self.reload(pane, keep_cursor=True)
 
     def action_tab(self, key: str) -> None:
         """Go to a tab."""
