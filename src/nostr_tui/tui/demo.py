@@ -34,6 +34,7 @@ async def setup_demo(app: NostrApp) -> Client:
         network=NetworkConfig(eose_timeout=3.0, publish_timeout=5.0),
         keys=KeysConfig(log_n=DEMO_LOG_N),
         keymap=app.config.keymap,
+        ui=app.config.ui,
         data_dir=profile,
     )
     passphrase = secrets.token_urlsafe(24)  # only this process knows it; the profile is deleted on exit

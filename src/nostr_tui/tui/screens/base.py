@@ -328,7 +328,8 @@ class OneListScreen(NoteScreen):
         yield Header()
         yield self.heading()
         app = self.nostr
-        yield NoteList(id=self.LIST_ID, names=app.name_for, followed_names=app.followed_names(), clock=app.clock)
+        yield NoteList(id=self.LIST_ID, names=app.name_for, followed_names=app.followed_names(), clock=app.clock,
+                       max_width=app.config.ui.max_width)
         yield self.make_compose()
         yield StatusBar(id="status")
         yield Footer()

@@ -34,7 +34,8 @@ class ThreadScreen(NoteScreen):
         yield Header()
         yield Static("Loading the thread…", id="thread-status")
         app = self.nostr
-        yield ThreadView(id="thread", names=app.name_for, followed_names=app.followed_names(), clock=app.clock)
+        yield ThreadView(id="thread", names=app.name_for, followed_names=app.followed_names(), clock=app.clock,
+                         max_width=app.config.ui.max_width)
         yield self.make_compose()
         yield StatusBar(id="status")
         yield Footer()

@@ -66,7 +66,8 @@ class NoteListBase(VirtualList):
     """A VirtualList of notes: styles from CSS, the clock, follows and name lookup, the cursor note.
 
     The note actions (reply, react, profile, ...) are the screen's: it binds their keys and acts on
-    `selected_item`. Subclasses define `selected_item`.
+    `selected_item`. Subclasses define `selected_item`. `max_width` (columns, 0: none) keeps text lines
+    readable on a wide terminal.
     """
 
     COMPONENT_CLASSES = VirtualList.COMPONENT_CLASSES | NOTE_COMPONENTS
@@ -80,11 +81,13 @@ class NoteListBase(VirtualList):
         names: NameLookup | None = None,
         ascii: bool = False,
         tz: tzinfo | None = None,
+        max_width: int = 0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.max_width = max(0, max_width)
         self._clock = clock
         self._followed = normalize_names(followed_names)
         self._names = names
@@ -114,6 +117,10 @@ class NoteListBase(VirtualList):
             mention=get("note--mention"),
             quote=get("note--quote"),
         )
+
+    def text_width(self, width: int) -> int:
+        """The width a note's text is wrapped to in `width` cells: at most `max_width` (0: no limit)."""
+        return min(width, self.max_width) if self.max_width else width
 
     def note_context(self) -> NoteContext:
         """Clock reading, follows and options for rendering notes now."""

@@ -55,6 +55,7 @@ class NoteList(NoteListBase):
         ascii: bool = False,
         tz: tzinfo | None = None,
         new_hint: str = "n / .",
+        max_width: int = 0,
         near_end: int = 20,
         max_pending: int = 1000,
         name: str | None = None,
@@ -62,7 +63,7 @@ class NoteList(NoteListBase):
         classes: str | None = None,
     ) -> None:
         super().__init__(
-            clock=clock, followed_names=followed_names, names=names, ascii=ascii, tz=tz,
+            clock=clock, followed_names=followed_names, names=names, ascii=ascii, tz=tz, max_width=max_width,
             name=name, id=id, classes=classes,
         )
         from ._chain import Chain
@@ -188,7 +189,7 @@ class NoteList(NoteListBase):
         """The note's lines and a blank separator line."""
         item = self.item(index)
         strips = note_strips(
-            item, width, self.app.console, self.note_context(), self.note_styles(),
+            item, self.text_width(width), self.app.console, self.note_context(), self.note_styles(),
             revealed=self.is_revealed(item),
         )
         strips.append(Strip([]))

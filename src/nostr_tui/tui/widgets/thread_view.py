@@ -58,12 +58,13 @@ class ThreadView(NoteListBase):
         names: NameLookup | None = None,
         ascii: bool = False,
         tz: tzinfo | None = None,
+        max_width: int = 0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(
-            clock=clock, followed_names=followed_names, names=names, ascii=ascii, tz=tz,
+            clock=clock, followed_names=followed_names, names=names, ascii=ascii, tz=tz, max_width=max_width,
             name=name, id=id, classes=classes,
         )
         self._all: list[ThreadRow] = []
@@ -203,7 +204,7 @@ class ThreadView(NoteListBase):
         row = self._all[real]
         levels = max(1, (width - MIN_TEXT) // INDENT)
         first, rest = self._guides(real, levels)
-        inner = max(MIN_TEXT // 2, width - len(first))
+        inner = self.text_width(max(MIN_TEXT // 2, width - len(first)))
         lines = note_strips(
             row.item, inner, self.app.console, self.note_context(), self.note_styles(),
             revealed=self.is_revealed(row.item),
