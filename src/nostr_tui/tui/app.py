@@ -108,6 +108,9 @@ class NostrApp(App[int]):
         from .screens.feed import FeedScreen
 
         await self.push_screen(FeedScreen())
+        if self.demo:
+            self.notify("This demo is made from one real Nostr thread: the note at the top. Enter opens its "
+                        "discussion; ? lists every key.", title="nostr-tui --demo", timeout=12, markup=False)
         if self.client.session.pubkey is None:
             from .screens.welcome import WelcomeScreen
 
