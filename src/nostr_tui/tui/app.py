@@ -26,6 +26,8 @@ from .widgets.status_bar import StatusBar
 
 AskPassphrase = Callable[[str, bool], str]
 
+log = logging.getLogger(__name__)
+
 DRAFT_DELAY = 0.5
 
 
@@ -111,6 +113,7 @@ class NostrApp(App[int]):
         if self.demo:
             self.notify("This demo is made from one real Nostr thread: the note at the top. Enter opens its "
                         "discussion; ? lists every key.", title="nostr-tui --demo", timeout=12, markup=False)
+        self.report_keymap()
         if self.client.session.pubkey is None:
             from .screens.welcome import WelcomeScreen
 
@@ -126,6 +129,14 @@ class NostrApp(App[int]):
             await self.demo_relay.stop()
         if self.demo and self.data_dir is not None:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def report_keymap(self) -> None:
+        """Say which [keymap] entries name no binding or take a key another binding of the screen uses."""
+        from .keymap import keymap_problems
+
+        for line in keymap_problems(self.config.keymap):
+            log.info("%s", line)
+            self.notify(line, severity="warning", timeout=30, markup=False)
 
     @work(exit_on_error=False, group="pump")
     async def pump(self) -> None:

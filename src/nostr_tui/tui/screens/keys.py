@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ...client import ClientError
 from ..messages import AccountSwitched
+from ..widgets.nav_table import NavTable
 from ..widgets.status_bar import StatusBar
 from .welcome import WelcomeScreen
 
@@ -36,7 +37,7 @@ class KeysScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="keys-table", cursor_type="row")
+        yield NavTable(id="keys-table", cursor_type="row")
         yield Static("", id="keys-note")
         yield StatusBar(id="status")
         yield Footer()
