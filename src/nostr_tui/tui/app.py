@@ -7,6 +7,7 @@ import logging
 import logging.handlers
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -321,9 +322,14 @@ def log_to_file(path: Path | None = None) -> Path | None:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """Run the terminal interface (with `--demo`, against a seeded local relay in a temporary profile)."""
-    from ..cli.common import fail
+    """Run the terminal interface (with `--demo`, against a seeded local relay in a temporary profile).
+    Without a terminal on stdin and stdout it says so in one line and returns 2."""
+    from ..cli.common import PROG, fail
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(f"{PROG}: error: the terminal interface needs a terminal on stdin and stdout; for scripts use the "
+              f"commands (see {PROG} --help)", file=sys.stderr)
+        return 2
     if not args.demo:
         log_to_file()
     written = None
