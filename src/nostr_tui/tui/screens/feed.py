@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from ..messages import FeedNotes
+from ..messages import AccountSwitched, FeedNotes
 from ..widgets.note_base import NoteListBase
 from ..widgets.note_list import NoteList
 from ..widgets.status_bar import StatusBar
@@ -151,3 +151,12 @@ class FeedScreen(NoteScreen):
         pane = tab_id(message.event.feed)
         if pane in self.loaded:
             self.query_one(f"#{pane}-list", NoteList).prepend_new(list(message.event.items))
+
+    def on_account_switched(self, message: AccountSwitched) -> None:
+        """Another account: every tab shows that account's feeds (the open tab at once, the others when shown)."""
+        self.loaded.clear()
+        for lst in self.query(NoteList):
+            lst.set_items([])
+        tabs = self.query_one(TabbedContent)
+        if tabs.active:
+            self.load(tabs.active)

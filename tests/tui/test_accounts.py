@@ -1,0 +1,73 @@
+"""The accounts screen (K): Enter switches, the active mark follows any switch, e says which npub it copied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable, Static
+
+from nostr_tui.config import Config
+from nostr_tui.tui.app import NostrApp
+from nostr_tui.tui.screens.feed import FeedScreen
+from nostr_tui.tui.screens.keys import KeysScreen
+from nostr_tui.tui.widgets.note_list import NoteList
+from nostr_tui.tui.widgets.status_bar import StatusBar
+
+from .apps import wait_for
+
+
+async def open_accounts(pilot: Any, app: NostrApp) -> Any:
+    await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+    await app.client.session.generate("second")
+    await pilot.press("K")
+    await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen))
+    table = app.screen.query_one(DataTable)
+    await wait_for(pilot, lambda: table.row_count == 2)
+    return table
+
+
+def active_mark(table: Any) -> list[str]:
+    return [str(table.get_row_at(i)[1]) for i in range(table.row_count) if table.get_row_at(i)[0] == "●"]
+
+
+async def test_enter_switches_to_the_account_under_the_cursor() -> None:
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await open_accounts(pilot, app)
+        assert active_mark(table) == ["demo"]
+        await pilot.press("j", "enter")
+        await wait_for(pilot, lambda: app.client.session.account_name == "second")
+        await wait_for(pilot, lambda: active_mark(table) == ["second"])
+        assert table.cursor_row == 1  # the cursor stays where it was
+        bar = app.screen.query_one(StatusBar)
+        await wait_for(pilot, lambda: bar.account == "second")
+
+
+async def test_the_active_mark_follows_a_switch_made_from_the_palette() -> None:
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await open_accounts(pilot, app)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"second")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.client.session.account_name == "second")
+        await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen) and active_mark(table) == ["second"])
+
+
+async def test_e_copies_the_npub_of_the_account_under_the_cursor_and_says_which() -> None:
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_accounts(pilot, app)
+        note = app.screen.query_one("#keys-note", Static)
+        await pilot.press("e")
+        demo = app.client.session.account("demo")
+        await wait_for(pilot, lambda: app.clipboard == demo.npub)
+        assert "Copied the npub of demo (the active account)" in str(note.render())
+        await pilot.press("j", "e")
+        second = app.client.session.account("second")
+        await wait_for(pilot, lambda: app.clipboard == second.npub)
+        shown = str(note.render())
+        assert "Copied the npub of second (not the active account" in shown and second.npub in shown
+        assert app.client.session.account_name == "demo"  # copying does not switch
