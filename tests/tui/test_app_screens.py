@@ -114,6 +114,9 @@ async def test_read_only_account_gets_a_clear_login_message_instead_of_compose()
         await app.client.session.import_key(npub, "reader")
         await app.client.session.use("reader")
         assert app.client.session.read_only
+        await pilot.press("3")  # the reader follows no one: Global has notes to reply to
+        global_ = app.screen.query_one("#feed-global-list", NoteList)
+        await wait_for(pilot, lambda: global_.item_count() > 0)
         await pilot.press("r")
         pane = app.screen.query_one(Compose)
         await wait_for(pilot, lambda: pane.display)
@@ -154,6 +157,9 @@ async def test_first_run_welcome_offers_keys_and_logs_in_read_only(tmp_path: Any
         npub = nip19.npub_encode(SecretKey.generate().public_key)
         await pilot.press(*npub)
         await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputModal) and "name" in text_of(
+            app.screen.query(Static).first()))
+        await pilot.press(*"reader", "enter")
         session = app.client.session
         await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and session.account_name is not None)
         assert app.client.session.read_only
@@ -192,6 +198,8 @@ async def test_generating_a_key_asks_the_passphrase_twice_in_modals(tmp_path: An
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         # different answers: refused, nothing created
         await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
+        await pilot.press("enter")  # the suggested account name
         for answer in ("one passphrase", "another one"):
             await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
             await pilot.press(*answer, "enter")
@@ -200,6 +208,8 @@ async def test_generating_a_key_asks_the_passphrase_twice_in_modals(tmp_path: An
         assert app.client.session.accounts() == []
         # the same twice: the account exists, encrypted with that passphrase
         await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
+        await pilot.press("enter")
         for _ in range(2):
             await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
             await pilot.press(*"correct horse", "enter")

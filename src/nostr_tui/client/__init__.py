@@ -43,6 +43,7 @@ from .profiles import Profile
 from .publisher import DeliveryState, OutboxItem, Sending
 from .session import AccountInfo
 from .signer import EventTemplate, Signer
+from .strength import PassphraseStrength, passphrase_strength
 
 __all__ = [
     "AccountChanged",
@@ -70,6 +71,7 @@ __all__ = [
     "Notifications",
     "OutboxChanged",
     "OutboxItem",
+    "PassphraseStrength",
     "Profile",
     "ProfileUpdated",
     "PruneReport",
@@ -86,4 +88,5 @@ __all__ = [
     "ThreadRow",
     "ThreadUpdated",
     "WrongPassphrase",
+    "passphrase_strength",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import logging
 import logging.handlers
 import os
@@ -65,6 +66,7 @@ class NostrApp(App[int]):
         self.unsent = 0
         self.partial = 0
         self.startup_error: str | None = None  # one line for the terminal when the app could not start
+        self._asking: set[concurrent.futures.Future[str | None]] = set()  # passphrase dialogs being answered
         self.set_keymap(config.keymap)
 
     def _fatal_error(self) -> None:
@@ -121,6 +123,9 @@ class NostrApp(App[int]):
             await self.push_screen(WelcomeScreen())
 
     async def on_unmount(self) -> None:
+        for pending in list(self._asking):  # a passphrase dialog was open: its thread stops waiting
+            if not pending.done():
+                pending.set_result(None)
         if self._draft is not None and self._client is not None:
             key, text = self._draft
             await self._client.drafts.save(key, text)
@@ -220,21 +225,31 @@ class NostrApp(App[int]):
     # -- passphrase ---------------------------------------------------------------------------------
 
     def modal_passphrase(self, prompt: str, confirm: bool) -> str:
-        """Ask for a passphrase in a modal; called from a worker thread (the key store runs there)."""
-        import concurrent.futures
+        """Ask for a passphrase in a modal; called from a worker thread (the key store runs there). A new
+        passphrase (`confirm`) shows how strong it is, warns when it is weak, and is asked twice."""
+        from .screens.modals import InputModal, NewPassphraseModal
 
-        from .screens.modals import InputModal
-
-        def ask(text: str) -> str | None:
+        def ask(text: str, new: bool = False) -> str | None:
             answer: concurrent.futures.Future[str | None] = concurrent.futures.Future()
 
+            def answered(value: str | None) -> None:
+                if not answer.done():
+                    answer.set_result(value)
+
             def show() -> None:
-                self.push_screen(InputModal(text, password=True), answer.set_result)
+                modal = NewPassphraseModal(text) if new else InputModal(text, password=True)
+                self.push_screen(modal, answered)
 
-            self.call_from_thread(show)
-            return answer.result(timeout=600)
+            self._asking.add(answer)
+            try:
+                self.call_from_thread(show)
+                return answer.result(timeout=600)
+            except RuntimeError:  # the app is closing: no one will answer
+                return None
+            finally:
+                self._asking.discard(answer)
 
-        value = ask(prompt)
+        value = ask(prompt, new=confirm)  # a new passphrase: with a strength estimate
         if not value:
             raise NoPassphrase("no passphrase given")
         if confirm and ask("Type the same passphrase again:") != value:
