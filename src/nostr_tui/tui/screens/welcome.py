@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 FIRST_RUN = "Welcome to nostr-tui.\n\nYou have no account yet. Choose one:"
 MORE = "Add an account (you have {count}: {names}). Choose:"
 CHOICES = """
+
   g   generate a new key (encrypted with a passphrase you choose)
   i   import a key you have (nsec, hex or ncryptsec)
   r   read only: enter an npub to read a feed without posting
