@@ -2,86 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
+from tests.support.keys import PASSPHRASE, TEST_LOG_N, keystore_with
+from tests.support.network import FAST_NETWORK
+from tests.support.relays import LocalRelays as Relays
+from tests.support.relays import query_relay
+from tests.support.waiting import eventually, wait_for_event
 
-from nostr_tui.client import Client, ClientEvent, OutboxItem, RelayResult, Sending
+from nostr_tui.client import Client, OutboxItem, RelayResult, Sending
 from nostr_tui.client.profiles import Nip05Checker
-from nostr_tui.config import Config, KeysConfig, NetworkConfig, RelayConfig
-from nostr_tui.demo.relay import publish_events
+from nostr_tui.config import Config, KeysConfig, RelayConfig
 from nostr_tui.keystore.passphrase import fixed
-from nostr_tui.keystore.store import KeyStore
 from nostr_tui.protocol.event import Event
 from nostr_tui.protocol.keys import SecretKey
 
 nostr_sdk = pytest.importorskip("nostr_sdk")
 
-PASSPHRASE = "correct horse battery staple"
-E = TypeVar("E")
-
-FAST_NETWORK = NetworkConfig(
-    connect_timeout=2.0,
-    eose_timeout=3.0,
-    publish_timeout=3.0,
-    backoff_initial=0.05,
-    backoff_max=0.3,
-    healthy_after=30.0,
-    nip11_timeout=1.0,
-)
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound once, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Relays:
-    """Starts LocalRelays for one test and shuts every one down at the end."""
-
-    def __init__(self) -> None:
-        self._running: dict[str, Any] = {}
-
-    async def start(self, events: Sequence[Event] = (), port: int | None = None) -> str:
-        """A fresh in-memory relay (on `port` when given) holding `events`; returns its URL."""
-        builder = (
-            nostr_sdk.LocalRelayBuilder()
-            .addr("127.0.0.1")
-            .rate_limit(nostr_sdk.RateLimit(max_reqs=1000, notes_per_minute=100_000))
-        )
-        if port is not None:
-            builder = builder.port(port)
-        relay = builder.build()
-        await relay.run()
-        url = str(await relay.url())
-        self._running[url] = relay
-        if events:
-            await publish_events(url, list(events), timeout=10)
-        return url
-
-    async def add(self, url: str, events: Sequence[Event]) -> None:
-        """Publish more events to a running relay."""
-        await publish_events(url, list(events), timeout=10)
-
-    def stop(self, url: str) -> None:
-        """Shut one relay down (its port is released)."""
-        self._running.pop(url).shutdown()
-
-    def stop_all(self) -> None:
-        """Shut every relay down."""
-        for relay in self._running.values():
-            relay.shutdown()
-        self._running.clear()
+__all__ = [  # the shared helpers the client tests import from here
+    "FAST_NETWORK", "PASSPHRASE", "Relays", "eventually", "keystore_with", "query_relay", "wait_for_event",
+]
 
 
 @pytest.fixture
@@ -91,14 +38,7 @@ async def relays() -> AsyncIterator[Relays]:
     try:
         yield r
     finally:
-        r.stop_all()
-        await asyncio.sleep(0.05)
-
-
-@pytest.fixture
-def down_url() -> str:
-    """A relay URL on a closed port."""
-    return f"ws://127.0.0.1:{free_port()}"
+        await r.stop_all()
 
 
 def make_config(tmp_path: Path, read: Sequence[str], write: Sequence[str] | None = None) -> Config:
@@ -108,23 +48,9 @@ def make_config(tmp_path: Path, read: Sequence[str], write: Sequence[str] | None
     return Config(
         relays=tuple(RelayConfig(u, read=u in read, write=u in write_set) for u in urls),
         network=FAST_NETWORK,
-        keys=KeysConfig(log_n=4),
+        keys=KeysConfig(log_n=TEST_LOG_N),
         data_dir=tmp_path,
     )
-
-
-def keystore_with(tmp_path: Path, secret: SecretKey | None = None, *, read_only: bool = False) -> KeyStore:
-    """A key store in tmp_path (cheap NIP-49 work factor) whose active account has `secret`."""
-    from nostr_tui.protocol import nip19
-
-    ks = KeyStore(tmp_path / "keys", log_n=4)
-    if ks.active() is not None:
-        return ks
-    key = secret or SecretKey.generate()
-    text = nip19.npub_encode(key.public_key) if read_only else key.hex()
-    ks.import_key(text, "me", fixed(PASSPHRASE))
-    ks.use("me")
-    return ks
 
 
 @pytest.fixture
@@ -151,17 +77,6 @@ async def client_factory(tmp_path: Path) -> AsyncIterator[Any]:
             await client.close()
 
 
-async def wait_for_event(
-    client: Client, kind: type[E], pred: Callable[[E], bool] = lambda e: True, timeout: float = 8.0
-) -> E:
-    """The next client notification of this type passing `pred` (others are skipped)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            item: ClientEvent = await client.notifications.get()
-            if isinstance(item, kind) and pred(item):
-                return item
-
-
 async def done(sending: Sending) -> tuple[Event, list[RelayResult]]:
     """The event and every relay's answer, once all answered."""
     return sending.event, await sending.results()
@@ -170,30 +85,6 @@ async def done(sending: Sending) -> tuple[Event, list[RelayResult]]:
 async def unsent(client: Client) -> list[OutboxItem]:
     """Outbox entries some relay has still to take (rejections are final, not unsent)."""
     return [item for item in await client.publisher.outbox() if item.pending]
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 8.0, step: float = 0.05) -> None:
-    """Poll `check` until it is true (bounded)."""
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(step)
-
-
-async def query_relay(url: str, flt: dict[str, Any], timeout: float = 5.0) -> list[dict[str, Any]]:
-    """What a relay holds for one filter, as raw event objects, asked over a websocket of our own."""
-    import json
-
-    from websockets.asyncio.client import connect
-
-    out = []
-    async with asyncio.timeout(timeout), connect(url) as ws:
-        await ws.send(json.dumps(["REQ", "q", flt]))
-        while True:
-            msg = json.loads(await ws.recv())
-            if msg[0] == "EOSE":
-                return out
-            if msg[0] == "EVENT":
-                out.append(msg[2])
 
 
 @contextmanager

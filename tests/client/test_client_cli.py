@@ -145,7 +145,7 @@ async def test_req_saves_what_it_receives_and_req_local_reads_it_back_offline(re
     assert status == 0, err
     assert {e["id"] for e in fetched} == {n.id for n in notes}
 
-    relays.stop(a)
+    await relays.stop(a)
     status, local, err = await cli("req", "--local", "-k", "1", "-a", nip19.npub_encode(ALICE.public_key))
     assert status == 0, err
     assert [e["id"] for e in local] == [n.id for n in notes]  # newest first, no network needed

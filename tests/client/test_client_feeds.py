@@ -68,7 +68,7 @@ async def test_home_feed_comes_from_the_store_at_once_then_live(relays, down_url
     await client.close()
 
     # Offline, on the next start, the first page is read from the store without waiting for any relay.
-    relays.stop(a)
+    await relays.stop(a)
     again = await client_factory([down_url], secret=ME, data_dir=base)
     started = time.monotonic()
     page = await again.feeds.open("home").first_page(limit=3)

@@ -15,7 +15,7 @@ from nostr_tui.protocol.event import sign_event
 from nostr_tui.protocol.filters import Filter
 from nostr_tui.protocol.keys import SecretKey
 
-from .conftest import done, eventually, free_port, nostr_sdk, query_relay, unsent, wait_for_event
+from .conftest import done, eventually, nostr_sdk, query_relay, unsent, wait_for_event
 
 ALICE, BOB, CAROL = (SecretKey.generate() for _ in range(3))
 
@@ -90,21 +90,21 @@ async def test_a_read_only_account_is_told_it_has_no_key(relays, client_factory)
     assert await unsent(client) == []
 
 
-async def test_unsent_notes_wait_in_the_outbox_until_the_relay_is_back(relays, client_factory) -> None:
-    port = free_port()
-    url = await relays.start(port=port)
+async def test_unsent_notes_wait_in_the_outbox_until_the_relay_is_back(relay_process, client_factory) -> None:
+    await relay_process.start()
+    url = relay_process.url
     client = await client_factory([url])
     _, results = await done(await client.notes.post("while up"))
     assert results[0].status is PublishStatus.ACCEPTED
 
-    relays.stop(url)
+    await relay_process.kill()
     await eventually(lambda: _disconnected(client, url))
     event, results = await done(await client.notes.post("while down"))
     assert results[0].status is not PublishStatus.ACCEPTED
     assert [e.event.id for e in await unsent(client)] == [event.id]
     client.notifications.drain()
 
-    await relays.start(port=port)  # an empty relay on the same URL
+    await relay_process.start()  # an empty relay on the same URL
     await wait_for_event(client, OutboxChanged, lambda o: o.unsent == 0)
     assert [e["id"] for e in await query_relay(url, {"ids": [event.id]})] == [event.id]
     assert await unsent(client) == []

@@ -54,9 +54,9 @@ async def test_nip05_verified_and_cached(well_known: tuple[str, list[str]]) -> N
     assert len(hits) == before  # served from the cache
 
 
-async def test_nip05_unreachable_is_not_verified_and_does_not_raise() -> None:
+async def test_nip05_unreachable_is_not_verified_and_does_not_raise(down_url: str) -> None:
     checker = Nip05Checker(scheme="http", timeout=0.5)
-    assert await checker.verify("bob@127.0.0.1:9", KEY.public_key) is False
+    assert await checker.verify(f"bob@{down_url.removeprefix('ws://')}", KEY.public_key) is False
 
 
 def test_mutes_and_content_warnings() -> None:

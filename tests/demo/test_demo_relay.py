@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import sys
 from collections import Counter
 from typing import Any
 
 import pytest
+from tests.support.ports import PortHold
 from websockets.asyncio.client import connect
 
 from nostr_tui.demo import seed_thread
@@ -31,12 +31,6 @@ async def _req(url: str, flt: dict[str, Any]) -> list[Event]:
             out.append(parse_event(msg[2]))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_the_relay_serves_every_seed_event_then_stops() -> None:
     seed = load_seed_events()
     relay = await start_demo_relay()
@@ -56,7 +50,7 @@ async def test_the_relay_serves_every_seed_event_then_stops() -> None:
 
 async def test_a_reply_from_a_fresh_demo_account_joins_the_thread() -> None:
     thread = seed_thread()
-    async with await start_demo_relay(port=_free_port()) as relay:
+    async with await start_demo_relay() as relay:
         quote = (await _req(relay.url, {"ids": [thread.quote]}))[0]
         reply = sign_event(
             SecretKey.generate(),
@@ -81,11 +75,31 @@ async def test_a_taken_port_gives_a_clear_error() -> None:
 async def test_a_refused_event_fails_the_start_and_frees_the_port() -> None:
     good = load_seed_events()[:3]
     forged = Event(good[0].id, good[0].pubkey, good[0].created_at, 1, (), "tampered", good[0].sig)
-    port = _free_port()
+    hold = PortHold()  # a port of the kernel's choosing, let go right before the relay binds it
+    hold.release()  # (LocalRelay binds by port number; it cannot take a bound socket)
     with pytest.raises(DemoRelayError, match="refused event"):
-        await start_demo_relay(port=port, events=[*good[1:], forged])
-    async with await start_demo_relay(port=port, events=good) as relay:
+        await start_demo_relay(port=hold.port, events=[*good[1:], forged])
+    assert not await _accepts(hold.port)  # released before the error was raised
+    async with await start_demo_relay(port=hold.port, events=good) as relay:
         assert relay.published == 3
+
+
+async def test_stop_returns_once_the_port_is_free_to_bind_again() -> None:
+    for _ in range(20):  # shutdown right after start, when nostr-sdk's listener may not yet wait for it
+        relay = await start_demo_relay(events=[])
+        await relay.stop()
+        assert not await _accepts(relay.port)
+        again = await start_demo_relay(port=relay.port, events=[])
+        await again.stop()
+
+
+async def _accepts(port: int) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
+    except ConnectionRefusedError:
+        return False
+    writer.close()
+    return True
 
 
 async def test_without_nostr_sdk_the_error_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:

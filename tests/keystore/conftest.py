@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.keys import TEST_LOG_N
 
 from nostr_tui.keystore import KeyStore
-
-from ._support import TEST_LOG_N
 
 
 @pytest.fixture

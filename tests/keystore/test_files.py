@@ -12,11 +12,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from tests.support.keys import PW, TEST_LOG_N, answers
 
 from nostr_tui.keystore import KeyStore, KeystoreError, WrongPassphraseError
 from nostr_tui.keystore.files import atomic_write, loose_permissions
-
-from ._support import PW, TEST_LOG_N, answers
 
 
 def mode(path: Path) -> int:

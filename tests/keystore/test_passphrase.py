@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.support.keys import never
 
 from nostr_tui.config import KeysConfig
 from nostr_tui.keystore import PassphraseError
@@ -18,8 +19,6 @@ from nostr_tui.keystore.passphrase import (
     passphrase_source,
     tty_prompt,
 )
-
-from ._support import never
 
 
 def py_command(code: str) -> str:

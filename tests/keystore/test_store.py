@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from bech32 import bech32_encode, convertbits
+from tests.support.keys import PW, TEST_LOG_N, answers, never
 
 from nostr_tui.config import Config
 from nostr_tui.keystore import (
@@ -24,8 +25,6 @@ from nostr_tui.keystore import (
 from nostr_tui.protocol import nip19, nip49
 from nostr_tui.protocol.event import sign_event
 from nostr_tui.protocol.keys import SecretKey
-
-from ._support import PW, TEST_LOG_N, answers, never
 
 JACK_NPUB = "npub1sn0wdenkukak0d9dfczzeacvhkrgz92ak56egt7vdgzn8pv2wfqqhrjdv9"
 JACK_HEX = "84dee6e676e5bb67b4ad4e042cf70cbd8681155db535942fcc6a0533858a7240"

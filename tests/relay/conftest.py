@@ -7,100 +7,49 @@ import fcntl
 import os
 import socket
 import subprocess
-import sys
 import time
 import venv
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import nostr_sdk
 import pytest
+from tests.support.network import FAST_NETWORK
+from tests.support.ports import PortHold
+from tests.support.relays import LocalRelays, RelayProcess
 
-from nostr_tui.config import NetworkConfig
 from nostr_tui.protocol.event import Event, sign_event
 from nostr_tui.protocol.keys import SecretKey
 from nostr_tui.relay import NotificationQueue, RelayPool
 
-HERE = Path(__file__).parent
+__all__ = ["FAST", "RelayProcess"]  # shared helpers the relay tests import from this conftest
+
 NOSTR_RELAY_VERSION = "1.14"
 
-FAST = NetworkConfig(
-    connect_timeout=2.0,
-    ping_interval=5.0,
-    eose_timeout=3.0,
-    publish_timeout=2.0,
-    backoff_initial=0.05,
-    backoff_max=0.3,
-    healthy_after=0.5,
-    max_frame_bytes=64 * 1024,
-    nip11_timeout=2.0,
-)
+FAST = replace(FAST_NETWORK, max_frame_bytes=64 * 1024)
+"""The tests' network settings, with LocalRelay's own message cap as the largest frame taken."""
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 def note(secret: SecretKey, content: str, created_at: int = 1_700_000_000, kind: int = 1) -> Event:
     """A signed event."""
     return sign_event(secret, kind, content, created_at=created_at)
 
+
 @pytest.fixture
 def secret() -> SecretKey:
     return SecretKey.generate()
 
+
 @pytest.fixture
 async def local_relay() -> AsyncIterator[Callable[..., Awaitable[str]]]:
     """Start LocalRelays in this process: `url = await local_relay(auth=False)`."""
-    started: list[Any] = []
-
-    async def start(auth: bool = False, port: int | None = None) -> str:
-        builder = nostr_sdk.LocalRelayBuilder().addr("127.0.0.1")
-        if port is not None:
-            builder = builder.port(port)
-        if auth:
-            mode = nostr_sdk.LocalRelayBuilderNip42Mode.BOTH
-            builder = builder.nip42(nostr_sdk.LocalRelayBuilderNip42(mode=mode))
-        relay = builder.build()
-        await relay.run()
-        started.append(relay)
-        return str(await relay.url())
-
-    yield start
-    for relay in started:
-        relay.shutdown()
-
-class RelayProcess:
-    """LocalRelay in a child process on a fixed port, so it can be SIGKILLed and started again."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"ws://127.0.0.1:{port}"
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(HERE / "relay_process.py"), str(self.port), stdout=asyncio.subprocess.PIPE
-        )
-        assert self.proc.stdout is not None
-        line = await asyncio.wait_for(self.proc.stdout.readline(), 10)
-        assert line.decode().strip().startswith("ws://127.0.0.1:"), line
-
-    async def kill(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()  # SIGKILL: no goodbye to the clients
-            await self.proc.wait()
-
-@pytest.fixture
-async def relay_process() -> AsyncIterator[RelayProcess]:
-    proc = RelayProcess(free_port())
+    relays = LocalRelays()
     try:
-        yield proc
+        yield lambda auth=False: relays.start(auth=auth)
     finally:
-        await proc.kill()
+        await relays.stop_all()
+
 
 @pytest.fixture
 async def make_pool() -> AsyncIterator[Callable[..., tuple[RelayPool, NotificationQueue]]]:
@@ -149,9 +98,13 @@ def nostr_relay_exe() -> Path:
 
 @pytest.fixture(scope="session")
 def quirky_relay(nostr_relay_exe: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A running PyPI nostr-relay on a free port, shared by the session; yields its ws:// URL."""
+    """A running PyPI nostr-relay, shared by the session; yields its ws:// URL.
+
+    Its port is bound here and handed to gunicorn as an open socket (`fd://`), so no other process can take
+    it between choosing and listening."""
     tmp_path = tmp_path_factory.mktemp("nostr-relay")
-    port = free_port()
+    hold = PortHold()
+    fd = hold.fileno()
     config = tmp_path / "nostr-relay.yaml"
     config.write_text(
         "DEBUG: false\n"
@@ -161,28 +114,32 @@ def quirky_relay(nostr_relay_exe: Path, tmp_path_factory: pytest.TempPathFactory
         "  validators:\n"
         "    - nostr_relay.validators.is_signed\n"
         "gunicorn:\n"
-        f"  bind: 127.0.0.1:{port}\n"
+        f"  bind: fd://{fd}\n"
         "  workers: 1\n"
         "  loglevel: warning\n"
         "authentication:\n"
         "  enabled: false\n"
     )
     log = (tmp_path / "nostr-relay.log").open("w")
-    proc = subprocess.Popen(
-        [str(nostr_relay_exe), "-c", str(config), "serve"], stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path
-    )
+    try:
+        proc = subprocess.Popen(
+            [str(nostr_relay_exe), "-c", str(config), "serve"], stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+            pass_fds=(fd,),
+        )
+    finally:
+        hold.release()  # the relay's copy of the socket keeps the port
     try:
         for _ in range(200):
             if proc.poll() is not None:
                 pytest.fail(f"nostr-relay exited: {(tmp_path / 'nostr-relay.log').read_text()[-500:]}")
             with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
+                if s.connect_ex(("127.0.0.1", hold.port)) == 0:
                     break
 
             time.sleep(0.05)
         else:
             pytest.fail("nostr-relay did not start within 10 s")
-        yield f"ws://127.0.0.1:{port}"
+        yield hold.url
     finally:
         proc.kill()  # its graceful shutdown takes seconds; its data is a throwaway file
         proc.wait()

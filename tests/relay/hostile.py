@@ -13,10 +13,15 @@ Script = Callable[["Hostile", ServerConnection, list[Any]], Awaitable[None]]
 
 
 class Hostile:
-    """Calls `script(self, ws, frame)` for every JSON frame a client sends; counts connections."""
+    """Calls `script(self, ws, frame)` for every JSON frame a client sends; counts connections.
 
-    def __init__(self, script: Script) -> None:
+    Like a websockets server it pings its clients every `ping_interval` seconds (None: never) and drops one
+    whose pong does not come within as long.
+    """
+
+    def __init__(self, script: Script, ping_interval: float | None = 20.0) -> None:
         self.script = script
+        self.ping_interval = ping_interval
         self.connections = 0
         self.received: list[list[Any]] = []
         self._server: Server | None = None
@@ -25,7 +30,8 @@ class Hostile:
 
     async def __aenter__(self) -> Hostile:
         self._server = await serve(
-            self._handler, "127.0.0.1", 0, max_size=None, compression=None, close_timeout=0.5
+            self._handler, "127.0.0.1", 0, max_size=None, compression=None, close_timeout=0.5,
+            ping_interval=self.ping_interval, ping_timeout=self.ping_interval,
         )
         port = self._server.sockets[0].getsockname()[1]
         self.url = f"ws://127.0.0.1:{port}"

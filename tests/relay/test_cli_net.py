@@ -17,7 +17,7 @@ from nostr_tui.cli.net_cmds import add_filter_arguments, filter_from_args
 from nostr_tui.protocol import nip19
 from nostr_tui.protocol.keys import SecretKey
 
-from .conftest import free_port, note
+from .conftest import note
 
 StartRelay = Callable[..., Awaitable[str]]
 
@@ -44,10 +44,10 @@ def write_config(tmp_path: Path, relays: list[str]) -> Path:
 
 
 async def test_publish_then_req_prints_each_event_once(
-    local_relay: StartRelay, tmp_path: Path, secret: SecretKey
+    local_relay: StartRelay, tmp_path: Path, secret: SecretKey, down_url: str
 ) -> None:
     urls = [await local_relay(), await local_relay()]
-    down = f"ws://127.0.0.1:{free_port()}"
+    down = down_url
     config = write_config(tmp_path, [*urls, down])
     events = [note(secret, f"cli {i}", 1_700_000_000 + i) for i in range(3)]
     for e in events:
@@ -71,7 +71,9 @@ async def test_publish_then_req_prints_each_event_once(
     assert [line["content"] for line in lines] == ["cli 0"]
 
 
-async def test_publish_errors_are_one_line(local_relay: StartRelay, tmp_path: Path, secret: SecretKey) -> None:
+async def test_publish_errors_are_one_line(
+    local_relay: StartRelay, tmp_path: Path, secret: SecretKey, down_url: str
+) -> None:
     url = await local_relay()
     config = write_config(tmp_path, [url])
     status, lines, err = await nostr_tui("publish", config=config, stdin='{"id": "nope"}')
@@ -79,13 +81,13 @@ async def test_publish_errors_are_one_line(local_relay: StartRelay, tmp_path: Pa
     assert err.startswith("nostr-tui: error: stdin: not a valid signed event") and err.count("\n") == 1
     status, _, err = await nostr_tui("publish", "--relay", "http://x", config=config, stdin=note(secret, "x").to_json())
     assert status == 1 and "ws://" in err and "Traceback" not in err
-    down = f"ws://127.0.0.1:{free_port()}"
+    down = down_url
     status, lines, _ = await nostr_tui("publish", "--relay", down, config=config, stdin=note(secret, "x").to_json())
     assert status == 1 and [line["status"] for line in lines] == ["unreachable"]
 
 
-async def test_req_with_no_reachable_relay_fails_clearly(tmp_path: Path) -> None:
-    config = write_config(tmp_path, [f"ws://127.0.0.1:{free_port()}"])
+async def test_req_with_no_reachable_relay_fails_clearly(tmp_path: Path, down_url: str) -> None:
+    config = write_config(tmp_path, [down_url])
     status, lines, err = await nostr_tui("req", "-k", "1", config=config)
     assert status == 1 and lines == []
     assert "no relay answered" in err and "Traceback" not in err

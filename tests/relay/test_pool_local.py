@@ -17,7 +17,7 @@ from nostr_tui.relay import (
     RelayState,
 )
 
-from .conftest import FAST, free_port, note
+from .conftest import FAST, note
 
 MakePool = Callable[..., Any]
 StartRelay = Callable[..., Awaitable[str]]
@@ -92,9 +92,11 @@ async def test_live_events_after_eose_and_two_subscriptions_share_events(
     by_kind.close()
 
 
-async def test_publish_with_one_relay_down(local_relay: StartRelay, make_pool: MakePool, secret: SecretKey) -> None:
+async def test_publish_with_one_relay_down(
+    local_relay: StartRelay, make_pool: MakePool, secret: SecretKey, down_url: str
+) -> None:
     up = [await local_relay(), await local_relay()]
-    down = f"ws://127.0.0.1:{free_port()}"
+    down = down_url
     pool, _ = make_pool()
     for url in [*up, down]:
         pool.add_relay(url)
@@ -107,9 +109,11 @@ async def test_publish_with_one_relay_down(local_relay: StartRelay, make_pool: M
     assert other[0].status is PublishStatus.UNREACHABLE
 
 
-async def test_eose_signal_counts_unreachable_relays(local_relay: StartRelay, make_pool: MakePool) -> None:
+async def test_eose_signal_counts_unreachable_relays(
+    local_relay: StartRelay, make_pool: MakePool, down_url: str
+) -> None:
     up = await local_relay()
-    down = f"ws://127.0.0.1:{free_port()}"
+    down = down_url
     pool, notes = make_pool()
     pool.add_relay(up)
     pool.add_relay(down)
@@ -141,9 +145,11 @@ async def test_add_and_remove_relays_while_running(
     assert await pool.publish(note(secret, "nowhere")) == ()
 
 
-async def test_clean_shutdown_leaves_no_tasks_or_warnings(local_relay: StartRelay, secret: SecretKey) -> None:
+async def test_clean_shutdown_leaves_no_tasks_or_warnings(
+    local_relay: StartRelay, secret: SecretKey, down_url: str
+) -> None:
     url = await local_relay()
-    down = f"ws://127.0.0.1:{free_port()}"
+    down = down_url
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pool = RelayPool(network=FAST)

@@ -14,7 +14,7 @@ from nostr_tui.protocol.filters import Filter
 from nostr_tui.protocol.keys import SecretKey
 from nostr_tui.relay import PublishStatus, RelayInfoError, RelayInfoFetched, fetch_relay_info, http_url
 
-from .conftest import free_port, note
+from .conftest import note
 
 
 async def test_publish_read_back_and_duplicates(
@@ -62,11 +62,13 @@ async def test_nip11_document_is_read(quirky_relay: str, make_pool: Callable[...
     assert pool.status()[0].info == info
 
 
-async def test_nip11_failures_are_reported_not_raised(local_relay: Any, make_pool: Callable[..., Any]) -> None:
+async def test_nip11_failures_are_reported_not_raised(
+    local_relay: Any, make_pool: Callable[..., Any], down_url: str
+) -> None:
     no_nip11 = await local_relay()
     with pytest.raises(RelayInfoError):
         await fetch_relay_info(no_nip11, timeout=1)
-    closed_port = f"ws://127.0.0.1:{free_port()}"
+    closed_port = down_url
     with pytest.raises(RelayInfoError, match="cannot fetch"):
         await fetch_relay_info(closed_port, timeout=1)
     pool, notes = make_pool(fetch_info=True)

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from tests.support.waiting import eventually
 from websockets.asyncio.client import connect
 
 from nostr_tui.protocol.event import Event
@@ -42,12 +43,14 @@ async def test_killed_relay_comes_back_and_the_gap_is_filled(
     await relay_process.start()
     url = relay_process.url
     allow_reconnect = asyncio.Event()
+    retry_held = asyncio.Event()
     attempts = 0
 
     async def gated_connect(u: str, **kwargs: Any) -> Any:
         nonlocal attempts
         attempts += 1
         if attempts > 1:
+            retry_held.set()
             await allow_reconnect.wait()
         return await connect(u, **kwargs)
 
@@ -73,13 +76,16 @@ async def test_killed_relay_comes_back_and_the_gap_is_filled(
     during = note(secret, "published during the outage", 1_700_000_200)
     await publish_raw(url, older)
     await publish_raw(url, during)
-    await asyncio.sleep(0.2)  # several retries are now held at the gate
+    await asyncio.wait_for(retry_held.wait(), 5)  # a reconnect attempt is held at the gate
     allow_reconnect.set()
     await wait_for_state(notes, url, RelayState.CONNECTED)
     got = await asyncio.wait_for(anext(sub), 5)
     assert got.event == during
-    # Resubscribed with since = newest seen: the older event is not sent again.
-    await asyncio.sleep(0.3)
+    # Resubscribed with since = newest seen: once the relay said EOSE on the new connection, everything it
+    # holds for the resumed subscription has arrived, and the older event was not among it.
+    relay = pool.relay(url)
+    assert relay is not None
+    await eventually(lambda: relay.eose_received(sub.id), timeout=5)
     assert sub.get_nowait() == []
     assert pool.relay(url).newest_seen(sub.id) == during.created_at  # type: ignore[union-attr]
     assert pool.status()[0].stats.connects == 2

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
+from tests.support.waiting import wait_for
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -15,6 +14,8 @@ from nostr_tui.client.models import NoteItem, ThreadRow
 from nostr_tui.tui.widgets import Compose, NoteList, StatusBar, ThreadView
 
 from .factory import clock
+
+__all__ = ["ComposeApp", "FeedApp", "Recorder", "StatusApp", "ThreadApp", "screen_lines", "screen_text", "wait_for"]
 
 
 class Recorder(App[None]):
@@ -105,12 +106,3 @@ def screen_lines(widget: NoteList | ThreadView) -> list[str]:
 def screen_text(widget: NoteList | ThreadView) -> str:
     """The widget's rows joined by newlines."""
     return "\n".join(screen_lines(widget))
-
-
-async def wait_for(pilot: Any, condition: Callable[[], object], timeout: float = 15.0) -> None:
-    """Let the app run until `condition()` holds (bounded: fails after `timeout` seconds)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)

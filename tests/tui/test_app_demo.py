@@ -41,10 +41,11 @@ async def test_the_demo_opens_on_the_seed_thread_and_enter_opens_its_discussion(
         assert max(r.depth for r in rows) >= 2  # a tree, not a flat list
 
 
-async def test_demo_feed_thread_and_reply() -> None:
+async def test_demo_feed_thread_and_reply(demo_port_held: int) -> None:
     app = NostrApp(Config(relays=()), demo=True)
     async with app.run_test(size=(120, 45)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+        assert app.demo_relay.port != demo_port_held  # the preferred port was taken: the demo chose another
         feed = app.screen
         home = feed.query_one("#feed-home-list", NoteList)
         await wait_for(pilot, lambda: home.item_count() > 20)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from textual.widgets import DataTable, Static
+from textual.command import CommandList, CommandPalette
+from textual.widgets import DataTable, Input, Static
 
 from nostr_tui.config import Config
 from nostr_tui.protocol import nip19
@@ -29,6 +30,26 @@ def on(app: NostrApp, screen_type: type, selector: Any) -> bool:
 
 def text_of(widget: Static) -> str:
     return str(widget.render())
+
+
+async def answered(pilot: Any, app: NostrApp, screen_type: type) -> None:
+    """Wait until a modal was answered: its screen is gone and the app has handled every pending message
+    (the modal's result callback among them), so whatever the answer starts has been started."""
+    await wait_for(pilot, lambda: isinstance(app.screen, screen_type))
+    await pilot.pause()
+
+
+def running(app: NostrApp, group: str) -> bool:
+    """True while a worker of `group` (e.g. the one publishing a follow list) exists."""
+    return any(w.group == group for w in app.workers)
+
+
+def first_command(app: NostrApp) -> str:
+    """The first command the open command palette offers, or "" when it offers none (yet)."""
+    if not isinstance(app.screen, CommandPalette):
+        return ""
+    commands = app.screen.query_one(CommandList)
+    return str(commands.get_option_at_index(0).prompt) if commands.option_count else ""
 
 
 async def start(pilot: Any, app: NostrApp) -> NoteList:
@@ -62,8 +83,8 @@ async def test_profile_follow_help_relays_and_keys_screens() -> None:
         await pilot.press("f")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("n")
-        await pilot.pause(0.2)
-        assert author.author.pubkey in app.client.lists.follows
+        await answered(pilot, app, ProfileScreen)
+        assert not running(app, "follow") and author.author.pubkey in app.client.lists.follows
         # f then y unfollows, published from the newest follow list on the relay.
         before = len(app.client.lists.follows)
         await pilot.press("f")
@@ -238,8 +259,8 @@ async def test_react_and_repost_ask_first_then_publish_and_the_palette_opens_ref
         await pilot.press("plus")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("n")
-        await pilot.pause(0.3)
-        assert await mine(7) == []
+        await answered(pilot, app, FeedScreen)
+        assert not running(app, "one-key") and await mine(7) == []
         # + then y: a NIP-25 reaction to the selected note
         await pilot.press("plus")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
@@ -267,9 +288,9 @@ async def test_react_and_repost_ask_first_then_publish_and_the_palette_opens_ref
         assert classify(nip19.encode(nip19.Nevent(target.event.id)))[0] == "thread"
         assert classify("not a reference") is None
         await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette) and isinstance(app.focused, Input))
         await pilot.press(*npub)
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: first_command(app).startswith("Open profile"))  # the search has finished
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
         assert app.screen.pubkey == target.author.pubkey

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -12,12 +14,24 @@ from websockets.exceptions import WebSocketException
 from ..protocol.event import Event
 from . import DemoDataError, load_seed_events
 
-__all__ = ["DemoRelay", "DemoRelayError", "load_seed_events", "publish_events", "start_demo_relay"]
+__all__ = [
+    "DemoRelay",
+    "DemoRelayError",
+    "load_seed_events",
+    "publish_events",
+    "run_local_relay",
+    "start_demo_relay",
+    "stop_local_relay",
+]
 
 NEED_NOSTR_SDK = "the demo needs nostr-sdk: pip install 'nostr-tui[demo]'"
 # Generous limits so a demo feed can ask for everything at once, and so seeding is not rate limited.
 FILTER_LIMIT = 5000
 NOTES_PER_MINUTE = 100_000
+# LocalRelay picks a free port by binding it, closing it, and binding it again: another process may take it
+# in between. Those attempts are retried on another port.
+BIND_ATTEMPTS = 20
+STOP_TIMEOUT = 5.0
 
 
 class DemoRelayError(RuntimeError):
@@ -34,16 +48,23 @@ class DemoRelay:
         self._stopped = False
 
     @property
+    def port(self) -> int:
+        """The port on 127.0.0.1 the relay listens on (until stopped)."""
+        return _port_of(self.url)
+
+    @property
     def running(self) -> bool:
         """False once stop() was called."""
         return not self._stopped
 
-    async def stop(self) -> None:
-        """Shut the relay down; its connections close and its port is released."""
+    async def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Shut the relay down and return once its port refuses connections (it is free to bind again).
+
+        Raises DemoRelayError if the port is still open after `timeout` seconds. A second call does nothing.
+        """
         if not self._stopped:
             self._stopped = True
-            self._relay.shutdown()
-            await asyncio.sleep(0)
+            await stop_local_relay(self._relay, self.port, timeout=timeout)
 
     async def __aenter__(self) -> DemoRelay:
         return self
@@ -54,6 +75,67 @@ class DemoRelay:
     def __repr__(self) -> str:
         state = "stopped" if self._stopped else "running"
         return f"DemoRelay({self.url!r}, {self.published} events, {state})"
+
+
+def _port_of(url: str) -> int:
+    return int(url.rstrip("/").rsplit(":", 1)[1])
+
+
+def _address_in_use(exc: BaseException) -> bool:
+    return os.strerror(errno.EADDRINUSE) in str(exc)
+
+
+async def run_local_relay(make: Callable[[int | None], Any], port: int | None = None) -> tuple[Any, str]:
+    """Build (`make(port)` returns a configured nostr-sdk LocalRelay) and run a relay; returns it and its URL.
+
+    With `port` None the relay picks a free port; when another process takes that port before the relay binds
+    it, another one is tried (up to BIND_ATTEMPTS). Raises what nostr-sdk raised when the relay cannot start.
+    """
+    for attempt in range(1, BIND_ATTEMPTS + 1):
+        relay = make(port)
+        try:
+            await relay.run()
+            return relay, str(await relay.url())
+        except Exception as exc:  # nostr_sdk raises its own error types (e.g. address in use)
+            if port is not None or attempt == BIND_ATTEMPTS or not _address_in_use(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _listening(port: int) -> bool:
+    """True while something accepts TCP connections on 127.0.0.1:`port`."""
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1.0)
+    except ConnectionRefusedError:
+        return False
+    except (OSError, TimeoutError):  # a full backlog or no local port left: not known to be closed
+        return True
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:  # reset by the relay that is going away
+        pass
+    return True
+
+
+async def stop_local_relay(relay: Any, port: int, *, timeout: float = STOP_TIMEOUT) -> None:
+    """Shut a running LocalRelay down and wait (at most `timeout` seconds) until its port refuses connections.
+
+    nostr-sdk's shutdown() wakes only the tasks waiting for it at that moment; one called while the relay's
+    listener is busy (or not yet waiting, right after run()) is lost. So it is asked again until the port closes.
+    Raises DemoRelayError when the port is still open after `timeout`.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        relay.shutdown()
+        if not await _listening(port):
+            return
+        if loop.time() >= deadline:
+            raise DemoRelayError(
+                f"the relay on 127.0.0.1:{port} still accepts connections {timeout:g} s after its shutdown"
+            )
+        await asyncio.sleep(0.01)
 
 
 def _default_connect(url: str) -> Any:
@@ -108,7 +190,8 @@ async def start_demo_relay(
     """Start an in-memory relay on 127.0.0.1 (`port`, or a free one) holding the demo events.
 
     `events` defaults to the shipped seed events. Raises DemoRelayError when nostr-sdk is missing, the port
-    is taken, the demo data is damaged or seeding fails; the relay is shut down again in that case.
+    is taken, the demo data is damaged or seeding fails; in that case the relay is shut down again and its
+    port released before the error is raised.
     """
     try:
         import nostr_sdk
@@ -118,26 +201,25 @@ async def start_demo_relay(
         seed = list(events) if events is not None else load_seed_events()
     except DemoDataError as exc:
         raise DemoRelayError(str(exc)) from None
-    builder = (
-        nostr_sdk.LocalRelayBuilder()
-        .addr("127.0.0.1")
-        .default_filter_limit(FILTER_LIMIT)
-        .max_filter_limit(FILTER_LIMIT)
-        .rate_limit(nostr_sdk.RateLimit(max_reqs=1000, notes_per_minute=NOTES_PER_MINUTE))
-    )
-    if port is not None:
-        builder = builder.port(port)
-    relay = builder.build()
+    def make(on: int | None) -> Any:
+        builder = (
+            nostr_sdk.LocalRelayBuilder()
+            .addr("127.0.0.1")
+            .default_filter_limit(FILTER_LIMIT)
+            .max_filter_limit(FILTER_LIMIT)
+            .rate_limit(nostr_sdk.RateLimit(max_reqs=1000, notes_per_minute=NOTES_PER_MINUTE))
+        )
+        return builder.build() if on is None else builder.port(on).build()
+
     try:
-        await relay.run()
-        url = str(await relay.url())
+        relay, url = await run_local_relay(make, port)
     except Exception as exc:  # nostr_sdk raises its own error types (e.g. address in use)
-        relay.shutdown()
         where = f"127.0.0.1:{port}" if port is not None else "127.0.0.1"
         raise DemoRelayError(f"could not start the demo relay on {where}: {exc}") from None
+    running = DemoRelay(relay, url, 0)
     try:
-        published = await publish_events(url, seed, timeout=timeout, connect=connect)
+        running.published = await publish_events(url, seed, timeout=timeout, connect=connect)
     except BaseException:
-        relay.shutdown()
+        await asyncio.shield(running.stop())  # the port is free again when the error is raised
         raise
-    return DemoRelay(relay, url, published)
+    return running

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -13,9 +14,11 @@ from typing import Any
 import httpx
 
 from ..config import NetworkConfig
-from ..protocol.event import Event, EventError, parse_event
-from ..protocol.filters import Filter, matches_any
-from .connection import AuthSigner, ConnectFn, Relay, default_connect
+from ..protocol.event import Event
+from ..protocol.filters import Filter
+from .auth import AuthSigner
+from .connection import Relay
+from .intake import Intake
 from .nip11 import RelayInfo, RelayInfoError, fetch_relay_info
 from .notifications import (
     EndOfStored,
@@ -28,9 +31,12 @@ from .notifications import (
     StateChanged,
     SubscriptionClosed,
 )
-from .seen import SeenEntry, SeenIds
+from .order import Ticket
+from .seen import SeenIds
 from .stats import RelayStats
 from .subscription import BUFFER_LIMIT, Subscription
+from .transport import ConnectFn, default_connect
+from .verify import TOO_FAR_AHEAD, WORKERS, Checked, Verifier, VerifyJob
 
 _DONE_STATES = (RelayState.WAITING, RelayState.FAILED, RelayState.CLOSED)
 MAX_FUTURE = 15 * 60
@@ -39,7 +45,7 @@ every `since` resume point and sit on top of every feed)."""
 DRAIN_TIMEOUT = 5.0
 """Seconds a relay stops reading while a subscription's buffer is full, before it drops and counts."""
 BUFFER_FULL = "subscription buffer full (reader too slow)"
-TOO_FAR_AHEAD = "created_at too far in the future"
+__all__ = ["BUFFER_FULL", "DRAIN_TIMEOUT", "MAX_FUTURE", "TOO_FAR_AHEAD", "RelayPool", "RelayStatus"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +72,8 @@ class RelayPool:
     A subscription buffers at most `buffer_limit` events for its reader; while one is full its relays
     stop reading for up to `drain_timeout` seconds, then drop and count what does not fit. Events dated
     more than `max_future` seconds after `clock()` are dropped and counted.
+    New events are decoded and verified off the event loop, on `verify_executor` when given (left running),
+    else on `verify_workers` threads of the pool's own (made on first use, stopped by `close()`).
     """
 
     def __init__(
@@ -85,6 +93,8 @@ class RelayPool:
         buffer_limit: int = BUFFER_LIMIT,
         drain_timeout: float = DRAIN_TIMEOUT,
         max_future: float = MAX_FUTURE,
+        verify_executor: Executor | None = None,
+        verify_workers: int = WORKERS,
     ) -> None:
         self.network = network or NetworkConfig()
         self._connect = connect
@@ -108,6 +118,12 @@ class RelayPool:
         self.drain_timeout = drain_timeout
         self.max_future = max_future
         self._congested: dict[str, Subscription] = {}
+        self._verify_executor = verify_executor
+        self._verify_workers = verify_workers
+        self._verifier: Verifier | None = None
+        self._intake = Intake(
+            self._subs, self._seen, verify=self.verify, deliver=self._deliver, press=self._press, on_seen=on_seen
+        )
 
     async def __aenter__(self) -> RelayPool:
         return self
@@ -243,7 +259,8 @@ class RelayPool:
             raise ValueError("a subscription needs at least one filter")
         chosen = None if relays is None else tuple(relays)
         sub = Subscription(
-            f"nt{next(self._ids)}", flist, chosen, close_on_eose, self._close_subscription, self.buffer_limit
+            f"nt{next(self._ids)}", flist, chosen, close_on_eose, self._close_subscription, self.buffer_limit,
+            on_eose=self._emit_eose,
         )
         self._subs[sub.id] = sub
         targets = self.read_urls() if chosen is None else [u for u in chosen if u in self._relays]
@@ -253,10 +270,7 @@ class RelayPool:
             for url in chosen:
                 if url not in self._relays:
                     sub.unreachable.append(url)
-        wait = self.network.eose_timeout if eose_timeout is None else eose_timeout
-        sub._timer = asyncio.get_running_loop().call_later(wait, self._eose_timeout, sub)
-        if sub._check_done():
-            self._emit_eose(sub)
+        sub.start_eose_timer(self.network.eose_timeout if eose_timeout is None else eose_timeout)
         return sub
 
     def _open_on(self, sub: Subscription, relay: Relay) -> None:
@@ -264,7 +278,7 @@ class RelayPool:
         if relay.state in _DONE_STATES:
             sub.unreachable.append(relay.url)
         else:
-            sub._expect(relay.url)
+            sub.expect(relay.url)
 
     def _close_subscription(self, sub: Subscription) -> None:
         self._subs.pop(sub.id, None)
@@ -273,13 +287,7 @@ class RelayPool:
             relay.unsubscribe(sub.id)
 
     def _relay_finished(self, sub: Subscription, url: str, how: str) -> None:
-        if sub._relay_done(url, how):
-            self._emit_eose(sub)
-
-    def _eose_timeout(self, sub: Subscription) -> None:
-        sub._time_out()
-        if sub._check_done():
-            self._emit_eose(sub)
+        sub.relay_done(url, how)
 
     def _emit_eose(self, sub: Subscription) -> None:
         self._emit(EndOfStored(sub.id, tuple(sub.eose_relays), tuple(sub.timed_out), tuple(sub.unreachable)))
@@ -317,13 +325,15 @@ class RelayPool:
         """Close every relay and subscription and finish every task. Safe to call twice."""
         self._closed = True
         for sub in list(self._subs.values()):
-            sub._end()
+            sub.end()
         self._subs.clear()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*(r.close() for r in self._relays.values()), return_exceptions=True)
+        if self._verifier is not None:
+            await self._verifier.close()
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -336,54 +346,33 @@ class RelayPool:
 
     # ------------------------------------------------------------ RelaySink: called by Relay
 
-    def event_frame(self, relay: Relay, sub_id: str, event_id: str, raw: dict[str, Any]) -> Event | None:
-        """Deduplicate by id first; only an event not seen before is parsed and its signature checked."""
-        sub = self._subs.get(sub_id)
-        stats = relay.stats
-        if sub is None:
-            stats.invalid["event for a subscription not open"] += 1
-            return None
-        url = relay.url
-        entry = self._seen.get(event_id)
-        if entry is not None:
-            if url not in entry.relays:
-                entry.relays.append(url)
-                if self._on_seen is not None:
-                    self._on_seen(event_id, url)
-            stats.events += 1
-            if sub_id in entry.subs:
-                stats.duplicates += 1
-                return entry.event
-            event = entry.event
-            if not matches_any(sub.filters, event):
-                stats.invalid["event does not match the filter"] += 1
-                return None
-            if self._deliver(sub, event, relay):
-                entry.subs.add(sub_id)
-            return event
-        try:
-            event = parse_event(raw, verify_sig=True)
-        except EventError as exc:
-            stats.invalid[exc.reason] += 1
-            return None
-        if event.created_at > self._clock() + self.max_future:
-            stats.invalid[TOO_FAR_AHEAD] += 1
-            return None
-        if not matches_any(sub.filters, event):
-            stats.invalid["event does not match the filter"] += 1
-            return None
-        stats.events += 1
-        delivered = self._deliver(sub, event, relay)
-        self._seen.add(SeenEntry(event, [url], {sub_id} if delivered else set()))
-        return event
+    def event_frame(self, relay: Relay, sub_id: str, event_id: str, raw: str | dict[str, Any]) -> Ticket | None:
+        """Deduplicate by id first; only a frame of an id not seen before is decoded and checked (off the
+        loop). None when settled at once, else the ticket that settles once checked."""
+        return self._intake.frame(relay, sub_id, event_id, raw)
+
+    def verify(self, jobs: list[VerifyJob]) -> asyncio.Future[list[Checked]]:
+        """Check a batch of EVENT frames on the pool's verifier; each job's `done` gets its outcome."""
+        verifier = self._verifier
+        if verifier is None:
+            verifier = self._verifier = Verifier(
+                self._verify_executor, workers=self._verify_workers, clock=self._clock, max_future=self.max_future
+            )
+            if self._closed:  # a batch gathered before the pool closed: no threads are started for it
+                verifier.stop()
+        verifier.max_future = self.max_future
+        return verifier.run(jobs)
 
     def _deliver(self, sub: Subscription, event: Event, relay: Relay) -> bool:
-        if not sub._deliver(event, relay.url):
+        if not sub.push(event, relay.url):
             relay.stats.invalid[BUFFER_FULL] += 1
             return False
-        if sub.full and not sub.stalled:
-            self._congested[sub.id] = sub
+        self._press(sub)
         return True
+
+    def _press(self, sub: Subscription) -> None:
+        if sub.needs_room:
+            self._congested[sub.id] = sub
 
     def congested(self) -> bool:
         """True while a subscription's buffer is full and its reader has not yet been waited for."""
@@ -395,22 +384,8 @@ class RelayPool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.drain_timeout
         for sub in list(self._congested.values()):  # every relay feeding a full one waits for it
-            await sub._wait_space(max(0.0, deadline - loop.time()))
+            await sub.wait_room(max(0.0, deadline - loop.time()))
             self._congested.pop(sub.id, None)
-
-    def seen_event(self, relay: Relay, sub_id: str, event_id: str) -> Event | None:
-        """The already delivered event when this is a duplicate for `sub_id` (recorded), else None."""
-        entry = self._seen.get(event_id)
-        if entry is None or sub_id not in entry.subs or sub_id not in self._subs:
-            return None
-        url = relay.url
-        if url not in entry.relays:
-            entry.relays.append(url)
-            if self._on_seen is not None:
-                self._on_seen(event_id, url)
-        relay.stats.events += 1
-        relay.stats.duplicates += 1
-        return entry.event
 
     def eose(self, relay: Relay, sub_id: str) -> None:
         """A relay finished sending stored events for a subscription."""

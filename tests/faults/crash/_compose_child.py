@@ -10,6 +10,8 @@ import asyncio
 import sys
 from pathlib import Path
 
+from tests.support.waiting import wait_for
+
 from nostr_tui.config import load_config
 from nostr_tui.tui.app import NostrApp
 from nostr_tui.tui.screens.feed import FeedScreen
@@ -17,26 +19,17 @@ from nostr_tui.tui.widgets.compose import Compose
 from nostr_tui.tui.widgets.note_list import NoteList
 
 
-async def until(pilot: object, ok: object, timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not ok():  # type: ignore[operator]
-        if loop.time() > end:
-            raise SystemExit("timed out waiting for the screen")
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
-
-
 async def main(config: Path, key: str, text: str) -> None:
     app = NostrApp(load_config(config))
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)), 20)
         home = app.screen.query_one("#feed-home-list", NoteList)
-        await until(pilot, lambda: home.item_count() > 0)
+        await wait_for(pilot, lambda: home.item_count() > 0, 20)
         await pilot.press(key)
         pane = app.screen.query_one(Compose)
-        await until(pilot, lambda: pane.display)
+        await wait_for(pilot, lambda: pane.display, 20)
         await pilot.press(*text)
-        await until(pilot, lambda: pane.text == text)
+        await wait_for(pilot, lambda: pane.text == text, 20)
         print("TYPED", flush=True)
         await asyncio.sleep(120)
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from tests.support.keys import PASSPHRASE
+
 import nostr_tui.protocol.nip49 as nip49
 import nostr_tui.tui.app
 from nostr_tui.config import load_config
 from nostr_tui.keystore.passphrase import fixed
 from nostr_tui.tui.app import NostrApp
-
-PASSPHRASE = "correct horse battery staple"
 
 
 def out_of_memory(password: str, salt: bytes, log_n: int) -> bytes:

@@ -9,11 +9,11 @@ import asyncio
 import sys
 from pathlib import Path
 
+from tests.support.keys import PASSPHRASE
+
 from nostr_tui.client import Client
 from nostr_tui.config import load_config
 from nostr_tui.keystore.passphrase import fixed
-
-PASSPHRASE = "correct horse battery staple"
 
 
 async def main(config: Path, key: str, text: str) -> None:

@@ -20,18 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.client.conftest import (  # noqa: F401  (fixtures are used by name)
-    PASSPHRASE,
-    Relays,
-    client_factory,
-    down_url,
-    eventually,
-    free_port,
-    keystore_with,
-    query_relay,
-    relays,
-    wait_for_event,
-)
+from tests.client.conftest import client_factory, relays  # noqa: F401  (fixtures are used by name)
+from tests.support.keys import PASSPHRASE, keystore_with
+from tests.support.ports import PortHold
+from tests.support.relays import LocalRelays as Relays
+from tests.support.relays import query_relay
+from tests.support.waiting import eventually, wait_for_event
+
+__all__ = [  # shared helpers the crash tests import from this conftest
+    "PASSPHRASE", "Relays", "eventually", "keystore_with", "query_relay", "wait_for_event",
+]
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[2]
@@ -77,7 +75,8 @@ def write_config(
 def child_env(**extra: str) -> dict[str, str]:
     """The environment for a child nostr-tui process (unbuffered, the repo importable)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOSTR_TUI_")}
-    env.update(PYTHONUNBUFFERED="1", PYTHONPATH=str(REPO), TERM="xterm-256color", **extra)
+    path = os.pathsep.join([str(REPO / "src"), str(REPO)])  # this tree's nostr_tui, and tests.support
+    env.update(PYTHONUNBUFFERED="1", PYTHONPATH=path, TERM="xterm-256color", **extra)
     return env
 
 
@@ -168,11 +167,11 @@ def integrity(path: Path) -> str:
 
 
 class StallServer:
-    """A TCP listener that accepts connections and never answers: a relay that hangs."""
+    """A TCP listener on a port of its own that accepts connections and never answers: a relay that hangs."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"ws://127.0.0.1:{port}"
+    def __init__(self) -> None:
+        self.port = 0
+        self.url = ""
         self._server: asyncio.Server | None = None
         self._writers: list[asyncio.StreamWriter] = []
 
@@ -180,7 +179,9 @@ class StallServer:
         async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             self._writers.append(writer)
 
-        self._server = await asyncio.start_server(hold, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(hold, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self.url = f"ws://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -190,11 +191,16 @@ class StallServer:
             await self._server.wait_closed()
             self._server = None
 
+    async def hand_over(self) -> PortHold:
+        """Stop, and hold the port (refusing connections) for whatever serves it next."""
+        await self.stop()
+        return PortHold(self.port)
+
 
 @pytest.fixture
 async def stall_server() -> AsyncIterator[StallServer]:
     """A relay URL that accepts the socket and never answers (stopped afterwards)."""
-    server = StallServer(free_port())
+    server = StallServer()
     await server.start()
     try:
         yield server

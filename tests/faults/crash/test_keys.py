@@ -6,14 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import threading
 from pathlib import Path
-from secrets import token_urlsafe
 
 import nostr_sdk
 import pytest
+from tests.support.waiting import wait_for
 
 import nostr_tui.tui.app
 from nostr_tui.client import Client
@@ -64,14 +65,6 @@ class Recording(NostrApp):
         super().notify(message, **kwargs)  # type: ignore[arg-type]
 
 
-async def until(pilot, ok, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not ok():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)
-
-
 async def test_key_files_readable_by_others_are_reported(tmp_path: Path, down_url: str) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -87,7 +80,7 @@ async def test_key_files_readable_by_others_are_reported(tmp_path: Path, down_ur
 
     app = Recording(load_config(config))
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: any("readable by other users" in m for m in app.shown))
+        await wait_for(pilot, lambda: any("readable by other users" in m for m in app.shown))
     assert [m for m in app.shown if "chmod 600" in m]
 
 
@@ -138,18 +131,18 @@ async def test_secrets_never_in_process_arguments_environment_or_logs(
     url = str(await relay.url())
     data = tmp_path / "data"
     secret = SecretKey.generate()
-    # A passphrase of this test's own: other suites running beside this one use the shared one in their
-    # processes' environments, and the scan below reads every process on the machine.
-    passphrase = token_urlsafe(18)
+    # A passphrase of this test's own: the scan reads every process on the machine, and other tests (or another
+    # run of the suite) pass the shared test passphrase to their children in the environment on purpose.
+    passphrase = secrets.token_urlsafe(24)
     (tmp_path / "pass").write_text(passphrase + "\n")
     helper = tmp_path / "pass.sh"
     helper.write_text(f"#!/bin/sh\nsleep 0.3\ncat {tmp_path / 'pass'}\n")  # a password manager, slowly
     helper.chmod(0o700)
     config = write_config(tmp_path / "config.toml", data, [(url, True, True, True)], passphrase_command=str(helper))
-    secrets = secrets_of(secret, passphrase)
+    kept = secrets_of(secret, passphrase)
     env = child_env(HOME=str(tmp_path))
     stop, found, scans = threading.Event(), [], [0]
-    scanner = threading.Thread(target=scan_processes, args=(secrets, stop, found, scans))
+    scanner = threading.Thread(target=scan_processes, args=(kept, stop, found, scans))
     scanner.start()
     try:
         steps = [
@@ -160,7 +153,7 @@ async def test_secrets_never_in_process_arguments_environment_or_logs(
         for (args, stdin), status in steps:
             done = await asyncio.to_thread(run_cli, config, *args, env=env, stdin=stdin)
             assert done.returncode == status, done.stderr
-            assert leaks(done.stdout + done.stderr, secrets) == [], args
+            assert leaks(done.stdout + done.stderr, kept) == [], args
 
         # In this process too, with every logger at DEBUG: unlock, sign, publish, answer AUTH.
         caplog.set_level(logging.DEBUG)
@@ -176,8 +169,8 @@ async def test_secrets_never_in_process_arguments_environment_or_logs(
         await asyncio.to_thread(scanner.join, 10)
         relay.shutdown()
     assert scans[0] >= 10 and found == []
-    assert caplog.records and leaks(caplog.text, secrets) == []
-    assert leaks(str([r.__dict__ for r in caplog.records]), secrets) == []
+    assert caplog.records and leaks(caplog.text, kept) == []
+    assert leaks(str([r.__dict__ for r in caplog.records]), kept) == []
 
 
 async def test_auth_only_for_allowed_relays(tmp_path: Path, frame_logs: list[FrameLog]) -> None:
@@ -201,14 +194,14 @@ async def test_auth_only_for_allowed_relays(tmp_path: Path, frame_logs: list[Fra
                                           [(allowed, True, True, True), (other.url, True, True, False)]))
         app = Recording(config, prompt=fixed(PASSPHRASE))
         async with app.run_test(size=(110, 34)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, FeedScreen))
+            await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
             await pilot.press("c")
             pane = app.screen.query_one(Compose)
-            await until(pilot, lambda: pane.display)
+            await wait_for(pilot, lambda: pane.display)
             await pilot.press(*"members only")
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: any("relay requires login" in m and other.url in m for m in app.shown))
-            await until(pilot, lambda: "Sent." in app.shown)  # the allowed relay took it after the login
+            await wait_for(pilot, lambda: any("relay requires login" in m and other.url in m for m in app.shown))
+            await wait_for(pilot, lambda: "Sent." in app.shown)  # the allowed relay took it after the login
             status = str(pane.query_one("#compose-status").render())
         assert f"✓ {allowed} accepted" in status and f"✗ {other.url} rejected: relay requires login" in status
         assert not [m for m in app.shown if "relay requires login" in m and allowed in m]

@@ -4,9 +4,11 @@ text back (a new note with c, a reply with r on the same note)."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
+from tests.support.waiting import eventually, wait_for
 
 from nostr_tui.config import load_config
 from nostr_tui.paths import cache_file, state_file
@@ -21,12 +23,13 @@ from nostr_tui.tui.widgets.note_list import NoteList
 from .conftest import integrity, keystore_with, read_line, sigkill, spawn, write_config
 
 
-async def until(pilot, ok, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not ok():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)
+def saved_drafts(data: Path) -> set[str]:
+    """The texts of the drafts in the state file, as another process sees them now."""
+    conn = sqlite3.connect(str(state_file(data)))
+    try:
+        return {text for (text,) in conn.execute("SELECT text FROM drafts")}
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize(("key", "text"), [("c", "half a thought about relays"), ("r", "half a reply to myself")])
@@ -43,19 +46,21 @@ async def test_draft_survives_sigkill_while_composing(tmp_path: Path, down_url: 
 
     proc = await asyncio.to_thread(spawn, "_compose_child.py", str(config), key, text)
     assert await asyncio.to_thread(read_line, proc, 60.0) == "TYPED"
-    await asyncio.sleep(DRAFT_DELAY + 0.7)  # a pause in typing, then the process dies without any goodbye
+    # A pause in typing: the draft is saved DRAFT_DELAY after the last key; once it is on disk, the process
+    # dies without any goodbye.
+    await eventually(lambda: text in saved_drafts(data), timeout=DRAFT_DELAY + 20)
     sigkill(proc, "SIGKILL while composing")
     assert integrity(state_file(data)) == "ok"
 
     app = NostrApp(load_config(config))
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
         home = app.screen.query_one("#feed-home-list", NoteList)
-        await until(pilot, lambda: home.item_count() > 0)
+        await wait_for(pilot, lambda: home.item_count() > 0)
         assert home.selected_item is not None and home.selected_item.event.id == mine.id
         await pilot.press(key)
         pane = app.screen.query_one(Compose)
-        await until(pilot, lambda: pane.display and pane.text == text)
+        await wait_for(pilot, lambda: pane.display and pane.text == text)
         if key == "r":  # the reply draft belongs to that note only: a new note starts empty
             await pilot.press("escape", "c")
-            await until(pilot, lambda: pane.display and pane.text == "")
+            await wait_for(pilot, lambda: pane.display and pane.text == "")

@@ -3,11 +3,11 @@ holds no terminal controls, shows markup literally and marks the impersonator.""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
 from rich.cells import cell_len
+from tests.support.waiting import wait_for
 from tests.tui.test_hostile import HOSTILE
 
 from nostr_tui.client import Client
@@ -22,14 +22,6 @@ from nostr_tui.tui.widgets.note_list import NoteList
 from .conftest import Relays, keystore_with, write_config
 
 CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-
-
-async def until(pilot, ok, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not ok():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)
 
 
 def profile(secret: SecretKey, name: str, at: int) -> object:
@@ -51,13 +43,14 @@ async def shown_lines(app: NostrApp, pilot, lst: NoteList, steps: int) -> list[s
 async def render(app: NostrApp) -> tuple[list[str], list[str], str]:
     """Run the app until the home and global feeds are filled; their rows and the screenshot."""
     async with app.run_test(size=(100, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)),
+                       timeout=20.0)
         home = app.screen.query_one("#feed-home-list", NoteList)
-        await until(pilot, lambda: home.item_count() >= len(HOSTILE) or bool(home.show_new()))
+        await wait_for(pilot, lambda: home.item_count() >= len(HOSTILE) or bool(home.show_new()), timeout=20.0)
         feed_lines = await shown_lines(app, pilot, home, 40)
         await pilot.press("3")
         glob = app.screen.query_one("#feed-global-list", NoteList)
-        await until(pilot, lambda: glob.item_count() > len(HOSTILE) or bool(glob.show_new()))
+        await wait_for(pilot, lambda: glob.item_count() > len(HOSTILE) or bool(glob.show_new()), timeout=20.0)
         global_lines = await shown_lines(app, pilot, glob, 40)
         return feed_lines, global_lines, app.export_screenshot()
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import sys
 import time
 from collections import Counter
@@ -15,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.client.conftest import PASSPHRASE, free_port, keystore_with
-from tests.relay.conftest import RelayProcess
+from tests.support.keys import PASSPHRASE, TEST_LOG_N, keystore_with
+from tests.support.network import FAST_NETWORK
+from tests.support.relays import RelayProcess
+from tests.support.waiting import eventually
 
 from nostr_tui.client import Client, ClientEvent, FeedNew, OutboxChanged, OutboxItem, RelayResult, Sending
 from nostr_tui.config import Config, KeysConfig, NetworkConfig, RelayConfig
@@ -28,16 +28,7 @@ from nostr_tui.relay.connection import default_connect
 HERE = Path(__file__).parent
 FLOOD = 100_000
 FLOOD_AUTHOR = SecretKey.from_hex("f1" * 32)
-NET = NetworkConfig(
-    connect_timeout=2.0,
-    ping_interval=5.0,
-    eose_timeout=2.0,
-    publish_timeout=2.0,
-    backoff_initial=0.05,
-    backoff_max=0.2,
-    healthy_after=30.0,
-    nip11_timeout=0.5,
-)
+__all__ = ["FAST_NETWORK", "eventually"]  # shared helpers the tests here import from this conftest
 
 # ------------------------------------------------------------------ the tally for the Reliability figures
 
@@ -75,53 +66,40 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 class LocalRelayProcess(RelayProcess):
-    """LocalRelay in a child process on a fixed port (optionally demanding NIP-42 login); SIGKILL, SIGSTOP,
-    SIGCONT and restart on the same port. Every kill and restart is tallied."""
-
-    def __init__(self, port: int, auth: bool = False) -> None:
-        super().__init__(port)
-        self.auth = auth
+    """A RelayProcess (optionally demanding NIP-42 login) whose kills, stops and restarts are tallied."""
 
     async def start(self) -> None:
         """Start (again) on the same port."""
-        started = self.proc is not None
-        args = [sys.executable, str(HERE.parent.parent / "relay" / "relay_process.py"), str(self.port)]
-        self.proc = await asyncio.create_subprocess_exec(
-            *args, *(["auth"] if self.auth else []), stdout=asyncio.subprocess.PIPE
-        )
-        assert self.proc.stdout is not None
-        line = await asyncio.wait_for(self.proc.stdout.readline(), 10)
-        assert line.decode().strip() == self.url, line
-        if started:
+        restart = self.proc is not None
+        await super().start()
+        if restart:
             count_fault("relay restarted")
 
     async def kill(self) -> None:
-        """SIGKILL (no goodbye to the clients) and reap."""
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-            await self.proc.wait()
+        """SIGKILL (no goodbye to the clients), reap, hold the port until the next start."""
+        if self.running:
             count_fault("relay SIGKILLed")
+        await super().kill()
 
     def stop(self) -> None:
         """SIGSTOP: the relay keeps its sockets open and answers nothing."""
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGSTOP)
+        self.pause()
         count_fault("relay SIGSTOPped")
 
     def kill_now(self) -> None:
         """SIGKILL without waiting (from inside a websocket send)."""
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
+        super().kill_now()
         count_fault("relay SIGKILLed")
 
 
 @pytest.fixture
 async def relay_procs() -> AsyncIterator[Callable[..., Awaitable[LocalRelayProcess]]]:
-    """`await start(auth=False)`: a LocalRelay process on a free port; every one is killed at the end."""
+    """`await start(auth=False, run=True)`: a LocalRelay process on a port of its own (held closed until it
+    runs); every one is killed at the end."""
     made: list[LocalRelayProcess] = []
 
     async def start(auth: bool = False, run: bool = True) -> LocalRelayProcess:
-        proc = LocalRelayProcess(free_port(), auth)
+        proc = LocalRelayProcess(auth)
         made.append(proc)
         if run:
             await proc.start()
@@ -129,9 +107,7 @@ async def relay_procs() -> AsyncIterator[Callable[..., Awaitable[LocalRelayProce
 
     yield start
     for proc in made:
-        if proc.proc is not None and proc.proc.returncode is None:
-            proc.proc.kill()
-            await proc.proc.wait()
+        await proc.close()
 
 
 class HostileProcess:
@@ -242,10 +218,12 @@ class _RecordingSocket:
 # ------------------------------------------------------------------ clients
 
 
-def config_for(data_dir: Path, relays: Sequence[RelayConfig | str], network: NetworkConfig = NET) -> Config:
+def config_for(
+    data_dir: Path, relays: Sequence[RelayConfig | str], network: NetworkConfig = FAST_NETWORK
+) -> Config:
     """A config naming these relays, fast timeouts, a cheap key work factor."""
     rcs = tuple(r if isinstance(r, RelayConfig) else RelayConfig(r) for r in relays)
-    return Config(relays=rcs, network=network, keys=KeysConfig(log_n=4), data_dir=data_dir)
+    return Config(relays=rcs, network=network, keys=KeysConfig(log_n=TEST_LOG_N), data_dir=data_dir)
 
 
 def make_client(config: Config, secret: SecretKey, connect: Any = default_connect) -> Client:
@@ -303,18 +281,6 @@ class Notifications:
     async def close(self) -> None:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 10.0, step: float = 0.02) -> None:
-    """Poll `check` (sync or async) until true, bounded."""
-    async with asyncio.timeout(timeout):
-        while True:
-            value = check()
-            if asyncio.iscoroutine(value):
-                value = await value
-            if value:
-                return
-            await asyncio.sleep(step)
 
 
 # ------------------------------------------------------------------ memory

@@ -3,13 +3,13 @@ outbox, keeps it across a restart of the app, and delivers it once the relays ar
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from tests.client.conftest import query_relay
+from tests.support.relays import query_relay
+from tests.support.waiting import wait_for
 from textual.widgets import DataTable
 
 from nostr_tui.protocol.event import sign_event
@@ -26,16 +26,8 @@ from .conftest import LocalRelayProcess, config_for, count_outage_events, make_c
 StartRelay = Callable[..., Awaitable[LocalRelayProcess]]
 
 
-async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)
-
-
 async def feed_list(pilot: Any, app: NostrApp) -> NoteList:
-    await until(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query("#feed-home-list")))
+    await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query("#feed-home-list")))
     return app.screen.query_one("#feed-home-list", NoteList)
 
 
@@ -70,28 +62,28 @@ async def test_offline_start_shows_the_cache_queues_and_delivers_after_a_restart
     app = NostrApp(config, client=make_client(config, me))
     async with app.run_test(size=(120, 40)) as pilot:
         home = await feed_list(pilot, app)
-        await until(pilot, lambda: home.item_count() == 5)
+        await wait_for(pilot, lambda: home.item_count() == 5)
         assert [home.item(i).event.content for i in range(5)] == [f"cached note {i}" for i in range(4, -1, -1)]
         bar = app.screen.query_one(StatusBar)
-        await until(pilot, lambda: bar.relays_total == 2)
+        await wait_for(pilot, lambda: bar.relays_total == 2)
         assert bar.relays_connected == 0 and "relays 0/2 connected" in str(bar.render())
 
         await pilot.press("R")
-        await until(pilot, lambda: isinstance(app.screen, RelaysScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, RelaysScreen))
         table = app.screen.query_one(DataTable)
-        await until(pilot, lambda: table.row_count == 2)
+        await wait_for(pilot, lambda: table.row_count == 2)
         for row in range(2):
             cells = [str(c) for c in table.get_row_at(row)]
             assert cells[1].startswith(("waiting", "connecting")), cells
-        await until(pilot, lambda: all("connection refused" in str(table.get_row_at(r)[-1]) for r in range(2)))
+        await wait_for(pilot, lambda: all("connection refused" in str(table.get_row_at(r)[-1]) for r in range(2)))
         await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, FeedScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
 
         await pilot.press("c")
         await pilot.press(*"written offline")
         await pilot.press("ctrl+s")
         bar = app.screen.query_one(StatusBar)
-        await until(pilot, lambda: bar.unsent == 1)
+        await wait_for(pilot, lambda: bar.unsent == 1)
         assert "1 unsent" in str(bar.render())
         assert app.screen.query_one(Compose).text == "written offline"  # a failed send keeps the text
 
@@ -101,7 +93,7 @@ async def test_offline_start_shows_the_cache_queues_and_delivers_after_a_restart
     async with app.run_test(size=(120, 40)) as pilot:
         await feed_list(pilot, app)
         bar = app.screen.query_one(StatusBar)
-        await until(pilot, lambda: bar.unsent == 1)
+        await wait_for(pilot, lambda: bar.unsent == 1)
         (queued,) = await unsent(client)
         assert queued.event.content == "written offline"
         assert sorted(d.relay for d in queued.deliveries) == sorted(urls)
@@ -109,7 +101,7 @@ async def test_offline_start_shows_the_cache_queues_and_delivers_after_a_restart
         # The relays come back (empty: their stores were in memory); the outbox delivers to both.
         for relay in relays:
             await relay.start()
-        await until(pilot, lambda: bar.unsent == 0 and bar.relays_connected == 2)
+        await wait_for(pilot, lambda: bar.unsent == 0 and bar.relays_connected == 2)
         held = [await query_relay(url, {"ids": [queued.event.id]}) for url in urls]
         assert [[h["id"] for h in got] for got in held] == [[queued.event.id]] * 2
     count_outage_events(2, sum(len(h) for h in held))  # one note for each of two relays

@@ -8,15 +8,16 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from tests.relay.hostile import Hostile, send_json
+from tests.support.waiting import wait_for
 from textual.widgets import DataTable
 from websockets.asyncio.server import ServerConnection
 
 from nostr_tui.client import RelayState
-from nostr_tui.config import NetworkConfig
 from nostr_tui.protocol.event import Event, sign_event
 from nostr_tui.protocol.keys import SecretKey
 from nostr_tui.relay.pool import TOO_FAR_AHEAD
@@ -26,17 +27,18 @@ from nostr_tui.tui.screens.relays import RelaysScreen
 from nostr_tui.tui.widgets.note_list import NoteList
 from nostr_tui.tui.widgets.status_bar import StatusBar
 
-from .conftest import NET, LocalRelayProcess, Recorder, config_for, count_fault, make_client, seed_store, unsent
+from .conftest import (
+    FAST_NETWORK,
+    LocalRelayProcess,
+    Recorder,
+    config_for,
+    count_fault,
+    make_client,
+    seed_store,
+    unsent,
+)
 
 ME, FRIEND = SecretKey.generate(), SecretKey.generate()
-
-
-async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)
 
 
 def contacts() -> Event:
@@ -44,7 +46,7 @@ def contacts() -> Event:
 
 
 async def home(pilot: Any, app: NostrApp) -> NoteList:
-    await until(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query("#feed-home-list")))
+    await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query("#feed-home-list")))
     return app.screen.query_one("#feed-home-list", NoteList)
 
 
@@ -91,7 +93,7 @@ async def test_every_bad_frame_is_counted_shown_on_the_relays_screen_and_kept_ou
         app = NostrApp(config, client=client)
         async with app.run_test(size=(140, 40)) as pilot:
             notes = await home(pilot, app)
-            await until(pilot, lambda: relay.connections == 2 and notes.item_count() == 2)
+            await wait_for(pilot, lambda: relay.connections == 2 and notes.item_count() == 2)
             count_fault("hostile relay: bad frames", len(bad_frames))
             count_fault("relay closing the connection")
             stats = client.relays.status()[0].stats
@@ -117,16 +119,16 @@ async def test_every_bad_frame_is_counted_shown_on_the_relays_screen_and_kept_ou
             await pilot.press(*"does it arrive?")
             await pilot.press("ctrl+s")
             bar = app.screen.query_one(StatusBar)
-            await until(pilot, lambda: bar.unsent == 1)
+            await wait_for(pilot, lambda: bar.unsent == 1)
             await pilot.press("escape")
             assert (await unsent(client))[0].event.content == "does it arrive?"
             assert client.relays.status()[0].stats.invalid["OK for an event not sent"] == 2
 
             # The relays screen shows every dropped frame.
             await pilot.press("R")
-            await until(pilot, lambda: isinstance(app.screen, RelaysScreen))
+            await wait_for(pilot, lambda: isinstance(app.screen, RelaysScreen))
             table = app.screen.query_one(DataTable)
-            await until(pilot, lambda: table.row_count == 1)
+            await wait_for(pilot, lambda: table.row_count == 1)
             row = table.get_row_at(0)
             assert str(row[5]) == str(client.relays.status()[0].stats.invalid_total) == str(len(bad_frames) + 1)
 
@@ -150,7 +152,7 @@ async def test_stalled_relays_do_not_hold_up_the_feed_the_keys_or_the_outbox(
     tcp_url = f"ws://127.0.0.1:{tcp.sockets[0].getsockname()[1]}"
     good = await relay_procs()
     now = int(time.time())
-    net = NetworkConfig(**{**NET.__dict__, "connect_timeout": 0.5, "eose_timeout": 1.0, "publish_timeout": 1.0})
+    net = replace(FAST_NETWORK, connect_timeout=0.5, eose_timeout=1.0, publish_timeout=1.0)
     try:
         async with Hostile(never_answer) as silent:
             config = config_for(tmp_path / "me", [good.url, silent.url, tcp_url], network=net)
@@ -165,17 +167,17 @@ async def test_stalled_relays_do_not_hold_up_the_feed_the_keys_or_the_outbox(
             async with app.run_test(size=(140, 40)) as pilot:
                 count_fault("relay accepting the socket and never answering", 2)
                 notes = await home(pilot, app)
-                await until(pilot, lambda: notes.item_count() == 30)
+                await wait_for(pilot, lambda: notes.item_count() == 30)
                 loop = asyncio.get_running_loop()
                 latencies = []
                 for key in "jjjjjkkkkk":
                     before, t0 = notes.cursor, loop.time()
                     app.simulate_key(key)
-                    await until(pilot, lambda b=before: notes.cursor != b, timeout=1.0)  # type: ignore[misc]
+                    await wait_for(pilot, lambda b=before: notes.cursor != b, timeout=1.0)  # type: ignore[misc]
                     latencies.append(loop.time() - t0)
                 assert max(latencies) < 1.0
                 states = {s.url: s for s in client.relays.status()}
-                await until(pilot, lambda: client._pool.relay(tcp_url).state is not RelayState.CONNECTED  # type: ignore[union-attr]
+                await wait_for(pilot, lambda: client._pool.relay(tcp_url).state is not RelayState.CONNECTED  # type: ignore[union-attr]
                             and "timed out" in client._pool.relay(tcp_url).last_reason)  # type: ignore[union-attr]
                 assert states[silent.url].state is RelayState.CONNECTED  # connected, answering nothing
 
@@ -183,7 +185,7 @@ async def test_stalled_relays_do_not_hold_up_the_feed_the_keys_or_the_outbox(
                 await pilot.press(*"to three relays")
                 await pilot.press("ctrl+s")
                 bar = app.screen.query_one(StatusBar)
-                await until(pilot, lambda: bar.partial == 1)
+                await wait_for(pilot, lambda: bar.partial == 1)
                 (entry,) = await unsent(client)
                 pending = sorted(d.relay for d in entry.deliveries if d.state == "pending")
                 assert pending == sorted([silent.url, tcp_url])  # the good relay took it; the rest will retry

@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from tests.client.conftest import query_relay
+from tests.support.relays import query_relay
+from tests.support.waiting import wait_for
 
 from nostr_tui.client import Client
 from nostr_tui.config import RelayConfig
@@ -96,8 +97,11 @@ async def test_subscription_resumes_with_since_and_the_gap_arrives_once(
     resumed = home_reqs(recorder, writer_key.public_key, since=mark)
     assert resumed, "the home subscription was not sent again"
     assert all(flt.get("since") == first.created_at for req in resumed for flt in req[2:])  # the resume point
-    await asyncio.sleep(0.3)  # a second copy would have come by now
-    assert Counter(seen.feed_ids) == Counter([first.id, *gap])  # each note once
+    # A note published now arrives live after everything the relay sent before it: once it is in the feed,
+    # a second copy of any earlier note would be there too.
+    after, _ = await sent(await writer.notes.post("after the outage"))
+    await eventually(lambda: after.id in seen.feed_ids)
+    assert Counter(seen.feed_ids) == Counter([first.id, *gap, after.id])  # each note once
     count_outage_events(len(gap), len(gap & set(seen.feed_ids)))
     await seen.close()
 
@@ -153,7 +157,7 @@ async def test_relay_killed_during_auth_for_a_subscription_and_for_a_publish(
             await eventually(ready, timeout=5)
             relay.kill_now()
             killed.set()
-            await asyncio.sleep(0.2)
+            await relay.proc.wait()  # type: ignore[union-attr]  # dead, its sockets closed: the AUTH goes nowhere
 
         recorder.before_send = hook
         return killed
@@ -194,18 +198,11 @@ async def test_relay_killed_during_auth_for_a_subscription_and_for_a_publish(
     # Both log in again: the note goes out from the outbox and reaches the reader's feed, once.
     await eventually(lambda: note.id in seen.feed_ids, timeout=15)
     assert await unsent(writer) == []
-    await asyncio.sleep(0.3)
+    after, _ = await sent(await writer.notes.post("after the logins"))  # arrives after any second copy of the note
+    await eventually(lambda: after.id in seen.feed_ids, timeout=15)
     assert seen.feed_ids.count(note.id) == 1
     count_outage_events(1, seen.feed_ids.count(note.id))
     await seen.close()
-
-
-async def wait_screen(pilot: Any, condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "timed out waiting for the screen"
-        await pilot.pause(0.05)
 
 
 async def test_screen_shows_every_note_once_across_a_kill_and_restart(
@@ -219,36 +216,41 @@ async def test_screen_shows_every_note_once_across_a_kill_and_restart(
     before, _ = await sent(await writer.notes.post("before the outage"))
     app = NostrApp(config, client=make_client(config, me))
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_screen(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
         home = app.screen.query_one("#feed-home-list", NoteList)
-        await wait_screen(pilot, lambda: home.item_count() == 1)
+        await wait_for(pilot, lambda: home.item_count() == 1)
 
         await relay.kill()
         bar = app.screen.query_one(StatusBar)
-        await wait_screen(pilot, lambda: bar.relays_connected == 0)
+        await wait_for(pilot, lambda: bar.relays_connected == 0)
         # Written during the outage: mine from the screen, the writer's from its client; both are queued.
         await pilot.press("c")
         await pilot.press(*"written while the relay was down")
         await pilot.press("ctrl+s")
-        await wait_screen(pilot, lambda: bar.unsent == 1)
+        await wait_for(pilot, lambda: bar.unsent == 1)
         await pilot.press("escape")
-        await wait_screen(pilot, lambda: not app.screen.query_one(Compose).display)
+        await wait_for(pilot, lambda: not app.screen.query_one(Compose).display)
         pending_writer = asyncio.create_task(sent(await writer.notes.post("the writer's note during the outage")))
-        await wait_screen(pilot, pending_writer.done)
+        await wait_for(pilot, pending_writer.done)
         during, results = pending_writer.result()
         assert results[0].status is PublishStatus.UNREACHABLE
 
         await relay.start()
-        await wait_screen(pilot, lambda: bar.unsent == 0 and bar.relays_connected == 1)
-        await wait_screen(pilot, lambda: home.new_count == 2)
+        await wait_for(pilot, lambda: bar.unsent == 0 and bar.relays_connected == 1)
+        await wait_for(pilot, lambda: home.new_count == 2)
         await pilot.press("n")
-        await wait_screen(pilot, lambda: home.item_count() == 3)
-        await pilot.pause(0.3)  # a copy arriving late would show now
+        await wait_for(pilot, lambda: home.item_count() == 3)
+        # A note published now arrives after any late copy of the earlier ones: once it is on the screen,
+        # such a copy would be there too.
+        await sent(await writer.notes.post("after the outage"))
+        await wait_for(pilot, lambda: home.new_count == 1)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: home.item_count() == 4)
         shown = [home.item(i).event for i in range(home.item_count())]
         contents = sorted(e.content for e in shown)
         assert contents == sorted(["before the outage", "written while the relay was down",
-                                   "the writer's note during the outage"])
-        assert len({e.id for e in shown}) == len(shown) == 3 and home.pending_count == 0
+                                   "the writer's note during the outage", "after the outage"])
+        assert len({e.id for e in shown}) == len(shown) == 4 and home.pending_count == 0
         assert during.id in {e.id for e in shown} and before.id in {e.id for e in shown}
         outage = ["written while the relay was down", "the writer's note during the outage"]
         count_outage_events(len(outage), sum(c in contents for c in outage))
