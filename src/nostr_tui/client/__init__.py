@@ -26,6 +26,7 @@ from .errors import (
 from .events import (
     AccountChanged,
     ClientEvent,
+    CountsChanged,
     FeedNew,
     ListsChanged,
     Message,
@@ -55,6 +56,7 @@ __all__ = [
     "Client",
     "ClientError",
     "ClientEvent",
+    "CountsChanged",
     "DeliveryState",
     "EventTemplate",
     "Feed",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..relay.notifications import RelayResult, RelayState
-from .models import Author, NoteItem, ThreadRow
+from .models import Author, NoteCounts, NoteItem, ThreadRow
 
 if TYPE_CHECKING:
     from .session import AccountInfo
@@ -32,6 +32,13 @@ class FeedNew:
 
     feed: str
     items: tuple[NoteItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CountsChanged:
+    """Notes got replies, reactions or reposts (the user's own included): their counts now, by note id."""
+
+    counts: tuple[tuple[str, NoteCounts], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +103,7 @@ class Message:
 ClientEvent = (
     RelayStatusChanged
     | FeedNew
+    | CountsChanged
     | ThreadUpdated
     | ProfileUpdated
     | PublishProgress

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Header, Static
 
 from ...client import Author, ClientError, NoteItem, PublishStatus, Sending
 from ...protocol import nip19
-from ..messages import ProfileChanged
+from ..messages import CountsUpdated, ProfileChanged
 from ..widgets.compose import Compose, Mode
 from ..widgets.note_base import NoteListBase, NoteOpened
 from ..widgets.note_list import NoteList
@@ -229,6 +229,11 @@ class NoteScreen(Screen[None]):
             if followed:  # a follow's name: impersonators of it get marked
                 lst.set_followed_names(self.nostr.followed_names())
             refresh_author(lst, event.author)
+
+    def on_counts_updated(self, message: CountsUpdated) -> None:
+        """New reply, reaction or repost counts: every row of those notes on this screen shows them."""
+        for lst in [*self.query(NoteList), *self.query(ThreadView)]:
+            lst.set_counts(message.event.counts)
 
     def on_note_opened(self, message: NoteOpened) -> None:
         """Enter on a note opens its thread."""

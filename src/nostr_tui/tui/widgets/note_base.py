@@ -10,7 +10,7 @@ from rich.style import Style
 from textual.message import Message
 from textual.widget import Widget
 
-from ...client.models import NoteItem
+from ...client.models import NoteCounts, NoteItem
 from ..safe_text import normalize_names
 from .note_render import NameLookup, NoteContext, NoteStyles
 from .virtual_list import VirtualList
@@ -27,6 +27,8 @@ NOTE_COMPONENTS = {
     "note--link",
     "note--mention",
     "note--quote",
+    "note--mine",
+    "note--pending",
 }
 
 NOTE_CSS = """
@@ -40,6 +42,8 @@ NoteListBase {
     & > .note--link { color: $text-accent; text-style: underline; }
     & > .note--mention { color: $text-accent; }
     & > .note--quote { color: $text-muted; }
+    & > .note--mine { color: $accent; text-style: bold; }
+    & > .note--pending { color: $warning; text-style: italic; }
 }
 """
 
@@ -116,6 +120,8 @@ class NoteListBase(VirtualList):
             link=get("note--link"),
             mention=get("note--mention"),
             quote=get("note--quote"),
+            mine=get("note--mine"),
+            pending=get("note--pending"),
         )
 
     def text_width(self, width: int) -> int:
@@ -164,6 +170,10 @@ class NoteListBase(VirtualList):
     def is_revealed(self, item: NoteItem) -> bool:
         """Whether `item` has no hidden content (no warning, or its content was shown)."""
         return item.content_warning is None or item.key in self._revealed
+
+    def set_counts(self, counts: Iterable[tuple[str, NoteCounts]]) -> None:
+        """New counts for notes (by note id): every row of each note shows them (a note and its reposts)."""
+        raise NotImplementedError
 
     def links(self, item: NoteItem) -> tuple[str, ...]:
         """The http(s) links in a note's content, in order, made inert (no control or bidi characters)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import replace
 from datetime import tzinfo
 
 from rich.text import Text
@@ -11,9 +12,12 @@ from textual import events
 from textual.message import Message
 from textual.strip import Strip
 
-from ...client.models import NoteItem
+from ...client.models import NoteCounts, NoteItem
 from .note_base import Clock, NoteListBase
 from .note_render import NameLookup, note_strips, to_strips
+
+MAX_COUNTS = 10_000
+"""Notes whose newer counts a list remembers at most."""
 
 
 class NoteList(NoteListBase):
@@ -76,6 +80,8 @@ class NoteList(NoteListBase):
         self.pending_dropped = 0  # new notes beyond `max_pending`, not held (the store has them)
         self._overrides: dict[str, NoteItem] = {}
         self._versions: dict[str, int] = {}
+        self._counts: dict[str, NoteCounts] = {}  # newer counts by note id (any row showing that note)
+        self._count_versions: dict[str, int] = {}
         self._new_hint = new_hint
         self._near_end = near_end
         self._older_asked = False
@@ -92,7 +98,25 @@ class NoteList(NoteListBase):
     def item(self, index: int) -> NoteItem:
         """The note at `index`, as last updated."""
         item = self._items[index]
-        return self._overrides.get(item.key, item) if self._overrides else item
+        if self._overrides:
+            item = self._overrides.get(item.key, item)
+        if self._counts:
+            counts = self._counts.get(item.event.id)
+            if counts is not None and counts != item.counts:
+                item = replace(item, counts=counts)
+        return item
+
+    def set_counts(self, counts: Iterable[tuple[str, NoteCounts]]) -> None:
+        """New counts for notes (by note id), shown on every row of each (the note and its reposts)."""
+        for note_id, value in counts:
+            self._counts.pop(note_id, None)
+            self._counts[note_id] = value
+            self._count_versions[note_id] = self._count_versions.get(note_id, 0) + 1
+        while len(self._counts) > MAX_COUNTS:  # the oldest news first: a reload shows those again
+            old = next(iter(self._counts))
+            del self._counts[old]
+            self._count_versions.pop(old, None)
+        self.invalidate()
 
     @property
     def selected_item(self) -> NoteItem | None:
@@ -117,6 +141,8 @@ class NoteList(NoteListBase):
         self.pending_dropped = 0
         self._overrides.clear()
         self._versions.clear()
+        self._counts.clear()
+        self._count_versions.clear()
         self._older_asked = False
         self._cursor = self._top = self._top_offset = 0
         self.update_virtual_size()
@@ -183,7 +209,8 @@ class NoteList(NoteListBase):
         """Cache key: note key, its update count, content-warning state and the minute."""
         item = self.item(index)
         key = item.key
-        return (key, self._versions.get(key, 0), key in self._revealed, self.minute())
+        return (key, self._versions.get(key, 0), self._count_versions.get(item.event.id, 0), key in self._revealed,
+                self.minute())
 
     def render_item(self, index: int, width: int) -> list[Strip]:
         """The note's lines and a blank separator line."""

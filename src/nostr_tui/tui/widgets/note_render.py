@@ -39,6 +39,8 @@ class NoteStyles:
     link: Style = field(default_factory=lambda: Style(underline=True))
     mention: Style = field(default_factory=lambda: Style(color="cyan"))
     quote: Style = field(default_factory=lambda: Style(dim=True))
+    mine: Style = field(default_factory=lambda: Style(color="magenta", bold=True))
+    pending: Style = field(default_factory=lambda: Style(color="yellow"))
 
 
 @dataclass(frozen=True)
@@ -87,13 +89,19 @@ def author_text(author: Author, ctx: NoteContext, styles: NoteStyles) -> Text:
     return text
 
 
+YOU = " (you)"
+
+
 def counts_text(counts: NoteCounts, ctx: NoteContext, styles: NoteStyles) -> Text:
-    """Replies, reactions and reposts on one line."""
-    if ctx.ascii:
-        body = f"replies {counts.replies}  likes {counts.reactions}  reposts {counts.reposts}"
-    else:
-        body = f"💬 {counts.replies}  ♥ {counts.reactions}  ↻ {counts.reposts}"
-    return Text(body, style=styles.meta, end="")
+    """Replies, reactions and reposts on one line; "(you)" after the reactions or reposts the reader made."""
+    replies, likes, reposts = ("replies ", "likes ", "reposts ") if ctx.ascii else ("💬 ", "♥ ", "↻ ")
+    text = Text(f"{replies}{counts.replies}  {likes}{counts.reactions}", style=styles.meta, end="")
+    if counts.reacted:
+        text.append(YOU, style=styles.mine)
+    text.append(f"  {reposts}{counts.reposts}", style=styles.meta)
+    if counts.reposted:
+        text.append(YOU, style=styles.mine)
+    return text
 
 
 def _shorten(bech32: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import replace
 from datetime import tzinfo
 from typing import ClassVar
 
@@ -13,7 +14,7 @@ from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.strip import Strip
 
-from ...client.models import NoteItem, ThreadRow
+from ...client.models import NoteCounts, NoteItem, ThreadRow
 from .note_base import Clock, ItemMessage, NoteListBase
 from .note_render import NameLookup, note_strips
 
@@ -168,6 +169,18 @@ class ThreadView(NoteListBase):
                     item, row.depth, row.parent_id, row.child_count, row.is_focus, row.missing_parent
                 )
         self._versions[item.key] = self._versions.get(item.key, 0) + 1
+        self.invalidate()
+
+    def set_counts(self, counts: Iterable[tuple[str, NoteCounts]]) -> None:
+        """New counts for notes (by note id), on their rows."""
+        wanted = dict(counts)
+        for i, row in enumerate(self._all):
+            value = wanted.get(row.item.event.id)
+            if value is not None and value != row.item.counts:
+                item = replace(row.item, counts=value)
+                self._all[i] = ThreadRow(item, row.depth, row.parent_id, row.child_count, row.is_focus,
+                                         row.missing_parent)
+                self._versions[item.key] = self._versions.get(item.key, 0) + 1
         self.invalidate()
 
     # -- rendering --------------------------------------------------------------------------------
