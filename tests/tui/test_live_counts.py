@@ -93,4 +93,4 @@ async def test_a_reply_counts_at_once_on_the_note_replied_to_in_the_feed_and_the
         await wait_for(pilot, lambda: any(view.row(i).item.event.id == discussion[-1]
                                           and view.row(i).item.counts.replies == before + 1
                                           for i in range(view.item_count())))
-        await wait_for(pilot, lambda: home.item(target).counts.replies == before + 1)
+        await wait_for(pilot, lambda: rows_of(home, discussion[-1])[0].counts.replies == before + 1)

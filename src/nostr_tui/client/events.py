@@ -28,10 +28,12 @@ class RelayStatusChanged:
 
 @dataclass(frozen=True, slots=True)
 class FeedNew:
-    """New notes arrived for a feed (newest first); a front end holds them until the reader asks."""
+    """New notes arrived for a feed (newest first); a front end holds them until the reader asks. `own`: a note
+    the user just published (in the outbox, maybe on no relay yet), to show at once."""
 
     feed: str
     items: tuple[NoteItem, ...]
+    own: bool = False
 
 
 @dataclass(frozen=True, slots=True)

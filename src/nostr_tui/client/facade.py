@@ -108,6 +108,7 @@ class Client:
         self.ingest.on_counts_changed(self._counts.changed)
         self.relays.on_connected(self.publisher.retry)
         self.lists.on_follows_changed(self.feeds.follows_changed)
+        self.publisher.on_enqueued(self.feeds.own_published)
         self.session.on_switch(self._account_switched)
 
     def __repr__(self) -> str:

@@ -112,7 +112,12 @@ class Publisher:
         self._notes = notifications
         self._spawn = spawn
         self._before: BeforeDelivery | None = None
+        self._enqueued: list[Callable[[Event], Awaitable[None]]] = []
         self._delivering: set[tuple[str, str]] = set()
+
+    def on_enqueued(self, listener: Callable[[Event], Awaitable[None]]) -> None:
+        """Call `listener(event)` once an event the user made is in the outbox and the store (before delivery)."""
+        self._enqueued.append(listener)
 
     def before_delivery(self, hook: BeforeDelivery) -> None:
         """Let `hook` check (and maybe rebuild or drop) each outbox event before it goes to a relay."""
@@ -137,6 +142,8 @@ class Publisher:
         with translated():
             await self._store.state(lambda s: s.outbox_add(event, chosen, draft_key=draft_key))
             await self._ingest.add_own([event])
+        for listener in self._enqueued:
+            await listener(event)
         sending = Sending(event, chosen)
         self._spawn(self._deliver(event, chosen, sending))
         await self.report()

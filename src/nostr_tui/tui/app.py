@@ -20,10 +20,10 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
-from ..client import Author, Client, ClientError, NoPassphrase
+from ..client import Author, Client, ClientError, NoPassphrase, PublishProgress, PublishStatus
 from ..config import Config, ConfigError, load_config, write_default_config
 from .commands import NostrCommands
-from .messages import ClientSays, OutboxCount, RelayChanged, message_for
+from .messages import ClientSays, OutboxCount, PublishReceipt, RelayChanged, message_for
 from .widgets.status_bar import StatusBar
 
 AskPassphrase = Callable[[str, bool], str]
@@ -31,6 +31,8 @@ AskPassphrase = Callable[[str, bool], str]
 log = logging.getLogger(__name__)
 
 DRAFT_DELAY = 0.5
+SENDING = "sending…"
+UNSENT = "not sent yet: in the outbox (O)"
 
 
 class NostrApp(App[int]):
@@ -67,6 +69,7 @@ class NostrApp(App[int]):
         self.partial = 0
         self.startup_error: str | None = None  # one line for the terminal when the app could not start
         self._asking: set[concurrent.futures.Future[str | None]] = set()  # passphrase dialogs being answered
+        self.pending_notes: dict[str, str] = {}  # event id -> how far a note just sent has got
         self.set_keymap(config.keymap)
 
     def _fatal_error(self) -> None:
@@ -155,6 +158,8 @@ class NostrApp(App[int]):
                 self.relays_connected, self.relays_total = message.event.connected, message.event.total
             elif isinstance(message, OutboxCount):
                 self.unsent, self.partial = message.event.unsent, message.event.partial
+            elif isinstance(message, PublishReceipt):
+                self._delivery(message.event)
             elif isinstance(message, ClientSays):
                 text = message.event
                 severity: Literal["information", "warning"] = "warning" if text.level != "info" else "information"
@@ -162,6 +167,36 @@ class NostrApp(App[int]):
             self.update_status()
             for screen in self.screen_stack:
                 screen.post_message(message_for(event))
+
+    # -- notes just sent ----------------------------------------------------------------------------
+
+    def pending_label(self, event_id: str) -> str | None:
+        """How far a note the reader sent in this session has got, until a relay accepts it."""
+        return self.pending_notes.get(event_id)
+
+    def note_sending(self, event_id: str) -> None:
+        """A note was signed and put in the outbox: marked "sending…" wherever it is shown."""
+        self.pending_notes[event_id] = SENDING
+        self._redraw_notes()
+
+    def _delivery(self, progress: PublishProgress) -> None:
+        event_id = progress.event_id
+        if event_id not in self.pending_notes:
+            return
+        if progress.result.status is PublishStatus.ACCEPTED:
+            del self.pending_notes[event_id]
+        elif progress.pending == 0:
+            self.pending_notes[event_id] = UNSENT
+        else:
+            return
+        self._redraw_notes()
+
+    def _redraw_notes(self) -> None:
+        from .widgets.note_base import NoteListBase
+
+        for screen in self.screen_stack:
+            for lst in screen.query(NoteListBase):
+                lst.invalidate()
 
     def update_status(self) -> None:
         """Redraw the status bars: account, relays connected, unsent notes."""

@@ -6,6 +6,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -17,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ...client import Author, ClientError, NoteItem, PublishStatus, Sending
-from ...protocol import nip19
+from ...protocol import nip10, nip19
 from ..messages import CountsUpdated, ProfileChanged
 from ..widgets.compose import Compose, Mode
 from ..widgets.note_base import NoteListBase, NoteOpened
@@ -48,6 +49,15 @@ def refresh_author(lst: NoteList | ThreadView, author: Author) -> None:
         if hit:
             lst.update_item(replace(item, author=author if item.author.pubkey == pk else item.author,
                                     reply_to=reply_to, reposted_by=reposted_by, reacted_by=reacted_by))
+
+
+def _index_of(lst: NoteList, note_id: str | None, around: int = 200) -> int | None:
+    """Where the note `note_id` is in the list, looked for near the cursor first (None when not near)."""
+    start = max(0, lst.cursor - around)
+    for index in sorted(range(start, min(lst.item_count(), lst.cursor + around)), key=lambda i: abs(i - lst.cursor)):
+        if lst.item(index).event.id == note_id:
+            return index
+    return None
 
 
 def _item_at(lst: NoteList | ThreadView, index: int) -> NoteItem | None:
@@ -94,6 +104,8 @@ class NoteScreen(Screen[None]):
 
     compose_mode: Mode = "new"
     compose_target: NoteItem | None = None
+    expecting: tuple[str | None, Mode, str | None] | None = None
+    """While a note is being sent: (the list it was written from, the mode, the note replied to)."""
 
     @property
     def nostr(self) -> NostrApp:
@@ -183,6 +195,9 @@ class NoteScreen(Screen[None]):
         client = self.nostr.client
         self.nostr.save_draft_now(self.draft_key(), text)
         target = self.compose_target
+        lst = self.note_list()
+        self.expecting = (lst.id if lst is not None else None, self.compose_mode,
+                          target.event.id if target is not None and self.compose_mode == "reply" else None)
         try:
             pane.clear_results()
             pane.show_result("signing", "pending", "unlocking the key…")
@@ -195,30 +210,59 @@ class NoteScreen(Screen[None]):
             else:
                 sending = await client.notes.post(text, draft_key="new")
         except ClientError as exc:
+            self.expecting = None
             pane.clear_results()
             pane.show_result("error", "failed", str(exc))  # the text stays in the pane and the draft
             return
         await self.follow_sending(pane, sending)
 
     async def follow_sending(self, pane: Compose, sending: Sending) -> None:
-        """Show each relay's answer as it arrives; the pane empties once one relay accepted."""
+        """The note is safe in the outbox: close the pane and show the note where it was written, marked
+        "sending…" until a relay accepts it; each relay's answer is kept in the (closed) pane."""
         pane.clear_results()
         for url in sending.targets:
             pane.show_result(url, "pending", "sending…")
+        self.nostr.note_sending(sending.event.id)
+        pane.set_text("")
+        pane.display = False
+        lst = self.note_list()
+        if lst is not None:
+            lst.focus()
         self.after_send(sending)
-        emptied = False
+        accepted = False
         async for r in sending:
             pane.show_result(r.url, r.status.value, r.message)
-            if r.status is PublishStatus.ACCEPTED and not emptied:
-                emptied = True
-                pane.set_text("")
+            if r.status is PublishStatus.ACCEPTED and not accepted:
+                accepted = True
                 self.notify("Sent.", markup=False)
-        if not emptied:
-            self.notify("Not accepted by any relay yet; it stays in the outbox and will be retried.",
+        if not accepted:
+            self.notify("Not accepted by any relay yet: it stays in the outbox (O) and is retried.",
                         severity="warning", markup=False)
 
     def after_send(self, sending: Sending) -> None:
         """Called once a note is signed and in the outbox (a screen may show it at once)."""
+
+    def place_own(self, lst: NoteList, items: Sequence[NoteItem]) -> None:
+        """Show the reader's just-published notes in `lst` at once: a reply written here under the note it
+        answers (the cursor stays on that note), a note written here on top with the cursor on it, anything
+        else on top without moving what is read."""
+        expect = self.expecting
+        me = self.nostr.client.session.pubkey
+        for item in items:
+            if expect is None or expect[0] != lst.id or item.event.pubkey != me or item.event.kind != 1:
+                lst.insert_own([item])
+                continue
+            _, mode, parent_id = expect
+            reply = nip10.parse(item.event.tags).reply
+            if mode == "reply" and (reply is None or reply.id != parent_id):
+                lst.insert_own([item])
+                continue
+            self.expecting = None
+            if mode == "reply":
+                at = _index_of(lst, parent_id)
+                lst.insert_own([item], at=at + 1 if at is not None else 0)
+            else:
+                lst.insert_own([item], select=True)
 
     def on_profile_changed(self, message: ProfileChanged) -> None:
         """A name or NIP-05 mark arrived: show it on every note of that person."""
@@ -334,7 +378,7 @@ class OneListScreen(NoteScreen):
         yield self.heading()
         app = self.nostr
         yield NoteList(id=self.LIST_ID, names=app.name_for, followed_names=app.followed_names(), clock=app.clock,
-                       max_width=app.config.ui.max_width)
+                       max_width=app.config.ui.max_width, pending=app.pending_label)
         yield self.make_compose()
         yield StatusBar(id="status")
         yield Footer()

@@ -54,7 +54,7 @@ class FeedScreen(NoteScreen):
     def _list(self, key: str) -> NoteList:
         app = self.nostr
         return NoteList(id=tab_id(key) + "-list", names=app.name_for, followed_names=app.followed_names(),
-                        clock=app.clock, max_width=app.config.ui.max_width)
+                        clock=app.clock, max_width=app.config.ui.max_width, pending=app.pending_label)
 
     def on_mount(self) -> None:
         self.query_one("#compose").display = False
@@ -147,16 +147,18 @@ class FeedScreen(NoteScreen):
         self._step_tab(-1)
 
     def on_feed_notes(self, message: FeedNotes) -> None:
-        """New notes go behind the "N new notes" line of their tab."""
+        """New notes go behind the "N new notes" line of their tab; the reader's own are shown at once."""
         pane = tab_id(message.event.feed)
         if pane in self.loaded:
-            self.query_one(f"#{pane}-list", NoteList).prepend_new(list(message.event.items))
+            lst = self.query_one(f"#{pane}-list", NoteList)
+            if message.event.own:
+                self.place_own(lst, message.event.items)
+            else:
+                lst.prepend_new(list(message.event.items))
 
     def on_account_switched(self, message: AccountSwitched) -> None:
         """Another account: every tab shows that account's feeds (the open tab at once, the others when shown)."""
         self.loaded.clear()
-        for lst in self.query(NoteList):
-            lst.set_items([])
         tabs = self.query_one(TabbedContent)
         if tabs.active:
             self.load(tabs.active)

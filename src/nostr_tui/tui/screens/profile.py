@@ -73,7 +73,10 @@ class ProfileScreen(OneListScreen):
     def on_feed_notes(self, message: FeedNotes) -> None:
         """New notes by this author."""
         if message.event.feed == self.feed_key:
-            self.query_one(NoteList).prepend_new(list(message.event.items))
+            if message.event.own:
+                self.place_own(self.query_one(NoteList), message.event.items)
+            else:
+                self.query_one(NoteList).prepend_new(list(message.event.items))
 
     def action_show_new(self) -> None:
         """Jump to new notes."""

@@ -16,6 +16,7 @@ from .note_render import NameLookup, NoteContext, NoteStyles
 from .virtual_list import VirtualList
 
 Clock = Callable[[], float]
+PendingLookup = Callable[[str], "str | None"]
 
 NOTE_COMPONENTS = {
     "note--name",
@@ -86,12 +87,14 @@ class NoteListBase(VirtualList):
         ascii: bool = False,
         tz: tzinfo | None = None,
         max_width: int = 0,
+        pending: PendingLookup | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.max_width = max(0, max_width)
+        self._pending_of = pending
         self._clock = clock
         self._followed = normalize_names(followed_names)
         self._names = names
@@ -123,6 +126,10 @@ class NoteListBase(VirtualList):
             mine=get("note--mine"),
             pending=get("note--pending"),
         )
+
+    def pending_label(self, item: NoteItem) -> str | None:
+        """How far a note the reader just sent has got ("sending…"), None for every other note."""
+        return self._pending_of(item.event.id) if self._pending_of is not None else None
 
     def text_width(self, width: int) -> int:
         """The width a note's text is wrapped to in `width` cells: at most `max_width` (0: no limit)."""

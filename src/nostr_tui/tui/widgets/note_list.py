@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from ...client.models import NoteCounts, NoteItem
-from .note_base import Clock, NoteListBase
+from .note_base import Clock, NoteListBase, PendingLookup
 from .note_render import NameLookup, note_strips, to_strips
 
 MAX_COUNTS = 10_000
@@ -60,6 +60,7 @@ class NoteList(NoteListBase):
         tz: tzinfo | None = None,
         new_hint: str = "n / .",
         max_width: int = 0,
+        pending: PendingLookup | None = None,
         near_end: int = 20,
         max_pending: int = 1000,
         name: str | None = None,
@@ -68,7 +69,7 @@ class NoteList(NoteListBase):
     ) -> None:
         super().__init__(
             clock=clock, followed_names=followed_names, names=names, ascii=ascii, tz=tz, max_width=max_width,
-            name=name, id=id, classes=classes,
+            pending=pending, name=name, id=id, classes=classes,
         )
         from ._chain import Chain
 
@@ -76,6 +77,7 @@ class NoteList(NoteListBase):
         self._items: Chain[NoteItem] = Chain(items)
         self._pending: list[NoteItem] = []
         self._pending_keys: set[str] = set()
+        self._own_keys: set[str] = set()  # the reader's own notes put in by `insert_own`
         self._max_pending = max(1, max_pending)
         self.pending_dropped = 0  # new notes beyond `max_pending`, not held (the store has them)
         self._overrides: dict[str, NoteItem] = {}
@@ -138,6 +140,7 @@ class NoteList(NoteListBase):
         self._items = self._chain_type(items)
         self._pending.clear()
         self._pending_keys.clear()
+        self._own_keys.clear()
         self.pending_dropped = 0
         self._overrides.clear()
         self._versions.clear()
@@ -170,6 +173,35 @@ class NoteList(NoteListBase):
         if was_empty and self.has_size and len(self._items):
             self.scroll_lines(1)  # the line appears over the top row: what is read stays put
         self.invalidate()
+
+    def insert_own(self, items: Sequence[NoteItem], *, at: int = 0, select: bool = False) -> None:
+        """Show notes the reader just published at once, before the note at `at` (never behind the "N new
+        notes" line). The cursor and the view keep what they show, unless `select`: then the cursor goes to
+        the first of them."""
+        fresh = [i for i in items if i.key not in self._own_keys]
+        if not fresh:
+            return
+        if self._pending_keys & {i.key for i in fresh}:
+            self._pending = [p for p in self._pending if p.key not in {i.key for i in fresh}]
+            self._pending_keys -= {i.key for i in fresh}
+        if not len(self._items):
+            self.set_items(fresh)
+            self._own_keys.update(i.key for i in fresh)
+            return
+        self._own_keys.update(i.key for i in fresh)
+        at = max(0, min(at, len(self._items)))
+        self._items.insert(at, fresh)
+        if select:
+            self._cursor = at
+        elif at <= self._cursor:
+            self._cursor += len(fresh)
+        if at < self._top or (at == self._top and self._top_offset > 0):
+            self._top += len(fresh)  # above the view: what is read stays put
+        self.update_virtual_size()
+        if select:
+            self.move_cursor(at, to_top=at == 0)
+        else:
+            self._moved()
 
     def show_new(self) -> None:
         """Put the held-back notes on top and go to the newest."""
@@ -210,14 +242,14 @@ class NoteList(NoteListBase):
         item = self.item(index)
         key = item.key
         return (key, self._versions.get(key, 0), self._count_versions.get(item.event.id, 0), key in self._revealed,
-                self.minute())
+                self.pending_label(item), self.minute())
 
     def render_item(self, index: int, width: int) -> list[Strip]:
         """The note's lines and a blank separator line."""
         item = self.item(index)
         strips = note_strips(
             item, self.text_width(width), self.app.console, self.note_context(), self.note_styles(),
-            revealed=self.is_revealed(item),
+            revealed=self.is_revealed(item), pending=self.pending_label(item),
         )
         strips.append(Strip([]))
         return strips

@@ -187,10 +187,14 @@ def to_strips(text: Text, width: int, console: Console, options: ConsoleOptions)
     return [Strip(line) for line in lines] or [Strip([])]
 
 
-def _head(item: NoteItem, ctx: NoteContext, styles: NoteStyles) -> Text:
+def _head(item: NoteItem, ctx: NoteContext, styles: NoteStyles, pending: str | None = None) -> Text:
     head = author_text(item.author, ctx, styles)
-    head.append(" - " if ctx.ascii else " · ", style=styles.time)
+    dot = " - " if ctx.ascii else " · "
+    head.append(dot, style=styles.time)
     head.append(relative_time(item.event.created_at, ctx.now, ctx.tz), style=styles.time)
+    if pending:
+        head.append(dot, style=styles.time)
+        head.append(single_line(pending, 60), style=styles.pending)
     return head
 
 
@@ -213,9 +217,10 @@ def note_strips(
     revealed: bool = False,
     with_counts: bool = True,
     cw_hint: str = " — press Enter to show",
+    pending: str | None = None,
 ) -> list[Strip]:
-    """The lines of one note at `width` cells: repost line, author and time, "Replying to", content
-    (or its content warning), quoted notes in a margin, counts."""
+    """The lines of one note at `width` cells: repost line, author and time (and `pending`, how far a note the
+    reader just sent has got), "Replying to", content (or its content warning), quoted notes, counts."""
     options = console.options
     parts: list[Text] = []
     if item.reposted_by is not None:
@@ -232,7 +237,7 @@ def note_strips(
         line.append_text(who)
         line.append(f" reacted {reaction_label(item.reaction, ctx.ascii)} to", style=styles.meta)
         parts.append(line)
-    parts.append(_head(item, ctx, styles))
+    parts.append(_head(item, ctx, styles, pending))
     if item.reply_to is not None:
         reply = Text("Replying to @", style=styles.meta, end="")
         reply.append_text(author_text(item.reply_to, ctx, styles))

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.strip import Strip
 
 from ...client.models import NoteCounts, NoteItem, ThreadRow
-from .note_base import Clock, ItemMessage, NoteListBase
+from .note_base import Clock, ItemMessage, NoteListBase, PendingLookup
 from .note_render import NameLookup, note_strips
 
 INDENT = 3
@@ -60,13 +60,14 @@ class ThreadView(NoteListBase):
         ascii: bool = False,
         tz: tzinfo | None = None,
         max_width: int = 0,
+        pending: PendingLookup | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(
             clock=clock, followed_names=followed_names, names=names, ascii=ascii, tz=tz, max_width=max_width,
-            name=name, id=id, classes=classes,
+            pending=pending, name=name, id=id, classes=classes,
         )
         self._all: list[ThreadRow] = []
         self._tree_parent: list[int] = []
@@ -80,8 +81,11 @@ class ThreadView(NoteListBase):
 
     # -- data -------------------------------------------------------------------------------------
 
-    def set_rows(self, rows: Sequence[ThreadRow]) -> None:
-        """Show a thread (rows in tree order); the cursor goes to the focus row."""
+    def set_rows(self, rows: Sequence[ThreadRow], *, keep: str | None = None, reveal: str | None = None) -> None:
+        """Show a thread (rows in tree order); the cursor goes to the focus row. With `keep` (the id of a note
+        shown before) the cursor stays on that note and collapsed branches stay collapsed; `reveal` (a note
+        id, e.g. a reply just sent) is brought into view too."""
+        collapsed = {self._all[i].item.event.id for i in self._collapsed} if keep else set()
         self._all = list(rows)
         count = len(self._all)
         self._tree_parent = [-1] * count
@@ -101,14 +105,27 @@ class ThreadView(NoteListBase):
             parent = self._tree_parent[i]
             if parent >= 0:
                 self._tree_size[parent] += 1 + self._tree_size[i]
-        self._collapsed.clear()
+        self._collapsed = {i for i, r in enumerate(self._all) if r.item.event.id in collapsed}
         self._versions.clear()
         self._rebuild_visible()
-        focus = next((i for i, r in enumerate(self._all) if r.is_focus), 0)
-        self._cursor = focus
-        self._initial = True
+        kept = self._visible_index(keep) if keep else None
+        if kept is None:
+            self._cursor = next((i for i, r in enumerate(self._all) if r.is_focus), 0)
+            self._initial = True
+            self.update_virtual_size()
+            self._place_focus()
+            return
         self.update_virtual_size()
-        self._place_focus()
+        shown = self._visible_index(reveal) if reveal else None
+        if shown is not None:
+            self.scroll_to_item(shown)
+        self.move_cursor(kept)
+
+    def _visible_index(self, event_id: str | None) -> int | None:
+        for index, real in enumerate(self._visible):
+            if self._all[real].item.event.id == event_id:
+                return index
+        return None
 
     def _rebuild_visible(self) -> None:
         visible: list[int] = []
@@ -188,8 +205,10 @@ class ThreadView(NoteListBase):
     def item_key(self, index: int) -> Hashable:
         """Cache key: row, note update count, collapse and warning state, the minute."""
         real = self._visible[index]
-        key = self._all[real].item.key
-        return (real, key, self._versions.get(key, 0), real in self._collapsed, key in self._revealed, self.minute())
+        item = self._all[real].item
+        key = item.key
+        return (real, key, self._versions.get(key, 0), real in self._collapsed, key in self._revealed,
+                self.pending_label(item), self.minute())
 
     def _guides(self, real: int, levels: int) -> tuple[str, str]:
         """Prefix of the first line and of the other lines of row `real`, `levels` columns wide."""
@@ -220,7 +239,7 @@ class ThreadView(NoteListBase):
         inner = self.text_width(max(MIN_TEXT // 2, width - len(first)))
         lines = note_strips(
             row.item, inner, self.app.console, self.note_context(), self.note_styles(),
-            revealed=self.is_revealed(row.item),
+            revealed=self.is_revealed(row.item), pending=self.pending_label(row.item),
         )
         if real in self._collapsed and self._tree_size[real]:
             hidden = self._tree_size[real]
