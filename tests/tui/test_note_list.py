@@ -99,7 +99,7 @@ async def test_new_notes_do_not_move_the_view_and_n_jumps_to_them() -> None:
         await pilot.pause()
         after = screen_lines(nl)
         assert after[0].strip().startswith("3 new notes (press n / .)")
-        assert after[1:] == before[1:]  # the banner covers the top row; nothing else moved
+        assert after[1:] == before[:-1]  # the line covers no note: the view moved down by one row
         assert nl.selected_item is selected
         assert "fresh" not in "\n".join(after)
         nl.prepend_new([fake_note(1000, "fresh 0")])  # a repeat is not counted twice

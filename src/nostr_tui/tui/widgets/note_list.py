@@ -152,7 +152,8 @@ class NoteList(NoteListBase):
         self._moved()
 
     def prepend_new(self, items: Sequence[NoteItem]) -> None:
-        """Hold back newer notes (newest first) behind a "N new notes" line; the view does not move.
+        """Hold back newer notes (newest first) behind a "N new notes" line above the notes shown (which keep
+        their place in the list, one row lower).
         Into an empty list they go straight in. At most `max_pending` are held (the newest); the
         others are only counted in `pending_dropped`, for the owner to reload from the store."""
         fresh = [i for i in items if i.key not in self._pending_keys]
@@ -161,7 +162,6 @@ class NoteList(NoteListBase):
         if not len(self._items):  # nothing is being read yet: show them at once
             self.set_items(fresh)
             return
-        was_empty = not self._pending
         self._pending[:0] = fresh
         self._pending_keys.update(i.key for i in fresh)
         if len(self._pending) > self._max_pending:  # a flood: memory stays bounded, the count goes on
@@ -169,9 +169,7 @@ class NoteList(NoteListBase):
                 self._pending_keys.discard(old.key)
             self.pending_dropped += len(self._pending) - self._max_pending
             del self._pending[self._max_pending:]
-        self._header = None
-        if was_empty and self.has_size and len(self._items):
-            self.scroll_lines(1)  # the line appears over the top row: what is read stays put
+        self._header = None  # the line takes the top row and the notes move down by one: it covers none of them
         self.invalidate()
 
     def insert_own(self, items: Sequence[NoteItem], *, at: int = 0, select: bool = False) -> None:
