@@ -9,13 +9,32 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from ..messages import AccountSwitched, FeedNotes
+from ..messages import AccountSwitched, FeedNotes, ListsUpdated, RelayChanged
 from ..widgets.note_base import NoteListBase
 from ..widgets.note_list import NoteList
 from ..widgets.status_bar import StatusBar
 from .base import NoteScreen
 
 TABS = (("home", "Home"), ("mentions", "Mentions"), ("global", "Global"))
+
+
+def empty_reason(key: str, *, signed_in: bool, follows: int, connected: int, total: int) -> str:
+    """Why a feed with no note is empty, and what to do."""
+    if total == 0:
+        return "No relay is configured, so no note can arrive. Add one on the relays screen: press R, then a."
+    if key in ("home", "mentions") and not signed_in:
+        return "No account yet: press K to add one (or read Global: press 3)."
+    if connected == 0:
+        return (f"No relay is connected (0 of {total}), so no note can arrive now. The relays screen (R) says why "
+                "each one failed; it keeps retrying, and notes already in the cache show here.")
+    if key == "home" and follows == 0:
+        return ("You follow no one yet, so Home is empty. Find people in Global (press 3), open a profile with p "
+                "and press f to follow them.")
+    if key == "home":
+        return f"No notes yet from the {follows} people you follow: waiting for the relays…"
+    if key == "mentions":
+        return "No one has mentioned you or replied to you yet. When someone does, it shows here."
+    return "Nothing here yet: waiting for the relays…"
 
 
 def tab_id(key: str) -> str:
@@ -93,11 +112,26 @@ class FeedScreen(NoteScreen):
         items = await feed.first_page()
         lst = self.query_one(f"#{pane}-list", NoteList)
         lst.set_items(items)
-        if not items:
-            hint = ("Nothing here yet: waiting for relays…" if self.keys[pane] != "home"
-                    else "Your home feed is empty: follow people from their profile (p), or look at Global (3).")
-            self.notify(hint, markup=False)
+        self.explain_empty()
         lst.focus()
+
+    def explain_empty(self) -> None:
+        """Each empty tab says why it is empty and what to do about it."""
+        client = self.nostr.client
+        connected, total = client.relays.connected_count()
+        for pane, key in self.keys.items():
+            lists = self.query(f"#{pane}-list").results(NoteList)
+            for lst in lists:
+                lst.empty_text = empty_reason(key, signed_in=client.session.pubkey is not None,
+                                              follows=len(client.lists.follows), connected=connected, total=total)
+
+    def on_relay_changed(self, message: RelayChanged) -> None:
+        """A relay came or went: the empty tabs say so."""
+        self.explain_empty()
+
+    def on_lists_updated(self, message: ListsUpdated) -> None:
+        """Follows changed: so does what an empty Home says."""
+        self.explain_empty()
 
     def on_note_list_need_older(self, message: NoteList.NeedOlder) -> None:
         """Page backwards from the store (and relays)."""

@@ -28,9 +28,10 @@ class NoteList(NoteListBase):
     NoteOpened; the screen binds the note actions and acts on `selected_item`.
     """
 
-    COMPONENT_CLASSES = NoteListBase.COMPONENT_CLASSES | {"note-list--banner"}
+    COMPONENT_CLASSES = NoteListBase.COMPONENT_CLASSES | {"note-list--banner", "note-list--empty"}
     DEFAULT_CSS = """
     NoteList > .note-list--banner { background: $accent 30%; color: $text; text-style: bold; }
+    NoteList > .note-list--empty { color: $text-muted; }
     """
 
     class NeedOlder(Message):
@@ -85,6 +86,7 @@ class NoteList(NoteListBase):
         self._counts: dict[str, NoteCounts] = {}  # newer counts by note id (any row showing that note)
         self._count_versions: dict[str, int] = {}
         self._new_hint = new_hint
+        self._empty_text = ""
         self._near_end = near_end
         self._older_asked = False
 
@@ -251,6 +253,27 @@ class NoteList(NoteListBase):
         )
         strips.append(Strip([]))
         return strips
+
+    @property
+    def empty_text(self) -> str:
+        """What the list says while it has no note: why, and what to do."""
+        return self._empty_text
+
+    @empty_text.setter
+    def empty_text(self, text: str) -> None:
+        if text != self._empty_text:
+            self._empty_text = text
+            self.invalidate()
+
+    def empty_strips(self, width: int) -> list[Strip]:
+        """The empty list's explanation, wrapped, below a blank line."""
+        if not self._empty_text:
+            return []
+        style = self.get_component_rich_style("note-list--empty")
+        text = Text(self._empty_text, style=style, end="")
+        inner = self.text_width(max(1, width - 4))
+        return [Strip([]), *(Strip.join([Strip.blank(2), line])
+                             for line in to_strips(text, inner, self.app.console, self.app.console.options))]
 
     def header_strips(self, width: int) -> list[Strip]:
         """The "N new notes" line when notes are held back."""
