@@ -21,7 +21,7 @@ from ...client import Author, ClientError, NoteItem, PublishStatus, Sending
 from ...protocol import nip10, nip19
 from ..messages import CountsUpdated, ProfileChanged
 from ..widgets.compose import Compose, Mode
-from ..widgets.note_base import NoteListBase, NoteOpened
+from ..widgets.note_base import NoteHighlighted, NoteListBase, NoteOpened
 from ..widgets.note_list import NoteList
 from ..widgets.status_bar import StatusBar
 from ..widgets.thread_view import ThreadView
@@ -90,6 +90,7 @@ class NoteScreen(Screen[None]):
     """A screen showing notes with a compose pane under them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "toggle_warning", "Show/hide CW", id="note.content_warning"),  # only on a note with one
         Binding("c", "compose('new')", "Compose", id="note.compose"),
         Binding("r", "compose('reply')", "Reply", id="note.reply"),
         Binding("q", "compose('quote')", "Quote", id="note.quote"),
@@ -98,7 +99,6 @@ class NoteScreen(Screen[None]):
         Binding("p", "profile", "Profile", id="note.profile"),
         Binding("o", "open_link", "Open link", id="note.open_link"),
         Binding("y", "copy", "Copy nevent", id="note.copy"),
-        Binding("x", "toggle_warning", "Show/hide CW", show=False, id="note.content_warning"),
         Binding("ctrl+e", "external_editor", "$EDITOR", id="note.editor"),
     ]
 
@@ -115,6 +115,23 @@ class NoteScreen(Screen[None]):
     def note_list(self) -> NoteListBase | None:
         """The list whose selected note the actions act on."""
         raise NotImplementedError
+
+    def cw_hint(self) -> str:
+        """What a note behind a content warning says: the key that shows it (as remapped in [keymap])."""
+        keys = self.nostr.config.keymap.get("note.content_warning") or "x"
+        key = self.app.get_key_display(Binding(keys.split(",")[0].strip(), "toggle_warning"))
+        return f" — press {key} to show it"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The content-warning key is offered (and shown in the footer) only on a note that has one."""
+        if action == "toggle_warning":
+            item = self.selected()
+            return item is not None and item.content_warning is not None
+        return True
+
+    def on_note_highlighted(self, message: NoteHighlighted) -> None:
+        """The cursor is on another note: the footer shows the keys that apply to it."""
+        self.refresh_bindings()
 
     def selected(self) -> NoteItem | None:
         """The note under the cursor."""
@@ -377,8 +394,10 @@ class OneListScreen(NoteScreen):
         yield Header()
         yield self.heading()
         app = self.nostr
-        yield NoteList(id=self.LIST_ID, names=app.name_for, followed_names=app.followed_names(), clock=app.clock,
+        lst = NoteList(id=self.LIST_ID, names=app.name_for, followed_names=app.followed_names(), clock=app.clock,
                        max_width=app.config.ui.max_width, pending=app.pending_label)
+        lst.cw_hint = self.cw_hint()
+        yield lst
         yield self.make_compose()
         yield StatusBar(id="status")
         yield Footer()

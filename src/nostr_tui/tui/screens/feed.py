@@ -72,8 +72,10 @@ class FeedScreen(NoteScreen):
 
     def _list(self, key: str) -> NoteList:
         app = self.nostr
-        return NoteList(id=tab_id(key) + "-list", names=app.name_for, followed_names=app.followed_names(),
-                        clock=app.clock, max_width=app.config.ui.max_width, pending=app.pending_label)
+        lst = NoteList(id=tab_id(key) + "-list", names=app.name_for, followed_names=app.followed_names(),
+                       clock=app.clock, max_width=app.config.ui.max_width, pending=app.pending_label)
+        lst.cw_hint = self.cw_hint()
+        return lst
 
     def on_mount(self) -> None:
         self.query_one("#compose").display = False

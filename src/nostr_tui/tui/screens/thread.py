@@ -34,8 +34,10 @@ class ThreadScreen(NoteScreen):
         yield Header()
         yield Static("Loading the thread…", id="thread-status")
         app = self.nostr
-        yield ThreadView(id="thread", names=app.name_for, followed_names=app.followed_names(), clock=app.clock,
-                         max_width=app.config.ui.max_width, pending=app.pending_label)
+        view = ThreadView(id="thread", names=app.name_for, followed_names=app.followed_names(), clock=app.clock,
+                          max_width=app.config.ui.max_width, pending=app.pending_label)
+        view.cw_hint = self.cw_hint()
+        yield view
         yield self.make_compose()
         yield StatusBar(id="status")
         yield Footer()

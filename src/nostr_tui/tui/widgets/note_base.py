@@ -67,6 +67,10 @@ class NoteOpened(ItemMessage):
     """Enter (or a double click) on a note: the screen opens it (its thread, or re-centres on it)."""
 
 
+class NoteHighlighted(ItemMessage):
+    """The cursor moved to another note (the screen may show or hide keys that depend on it)."""
+
+
 class NoteListBase(VirtualList):
     """A VirtualList of notes: styles from CSS, the clock, follows and name lookup, the cursor note.
 
@@ -95,6 +99,8 @@ class NoteListBase(VirtualList):
         super().__init__(name=name, id=id, classes=classes)
         self.max_width = max(0, max_width)
         self._pending_of = pending
+        self.cw_hint = " — press Enter to show"  # how a hidden note says it can be shown (the screen's key)
+        self._highlighted: str | None = None
         self._clock = clock
         self._followed = normalize_names(followed_names)
         self._names = names
@@ -130,6 +136,15 @@ class NoteListBase(VirtualList):
     def pending_label(self, item: NoteItem) -> str | None:
         """How far a note the reader just sent has got ("sending…"), None for every other note."""
         return self._pending_of(item.event.id) if self._pending_of is not None else None
+
+    def cursor_moved(self) -> None:
+        """Tell the screen when the cursor is on another note."""
+        item = self.selected_item
+        key = item.key if item is not None else None
+        if key != self._highlighted:
+            self._highlighted = key
+            if item is not None:
+                self.post_message(NoteHighlighted(self, item))
 
     def text_width(self, width: int) -> int:
         """The width a note's text is wrapped to in `width` cells: at most `max_width` (0: no limit)."""

@@ -249,7 +249,7 @@ class NoteList(NoteListBase):
         item = self.item(index)
         strips = note_strips(
             item, self.text_width(width), self.app.console, self.note_context(), self.note_styles(),
-            revealed=self.is_revealed(item), pending=self.pending_label(item),
+            revealed=self.is_revealed(item), pending=self.pending_label(item), cw_hint=self.cw_hint,
         )
         strips.append(Strip([]))
         return strips
@@ -290,6 +290,7 @@ class NoteList(NoteListBase):
 
     def cursor_moved(self) -> None:
         """Ask for older notes when the cursor or the view nears the end."""
+        super().cursor_moved()
         count = len(self._items)
         if self._older_asked or count == 0:
             return

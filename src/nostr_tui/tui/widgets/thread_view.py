@@ -239,7 +239,7 @@ class ThreadView(NoteListBase):
         inner = self.text_width(max(MIN_TEXT // 2, width - len(first)))
         lines = note_strips(
             row.item, inner, self.app.console, self.note_context(), self.note_styles(),
-            revealed=self.is_revealed(row.item), pending=self.pending_label(row.item),
+            revealed=self.is_revealed(row.item), pending=self.pending_label(row.item), cw_hint=self.cw_hint,
         )
         if real in self._collapsed and self._tree_size[real]:
             hidden = self._tree_size[real]
