@@ -99,7 +99,8 @@ class NoteScreen(Screen[None]):
         Binding("p", "profile", "Profile", id="note.profile"),
         Binding("o", "open_link", "Open link", id="note.open_link"),
         Binding("y", "copy", "Copy nevent", id="note.copy"),
-        Binding("ctrl+e", "external_editor", "$EDITOR", id="note.editor"),
+        # priority: the text area would take ctrl+e as "end of line" while it has the focus
+        Binding("ctrl+e", "external_editor", "$EDITOR", id="note.editor", priority=True),
     ]
 
     compose_mode: Mode = "new"
@@ -186,6 +187,7 @@ class NoteScreen(Screen[None]):
         pane.set_text(text)
         self.nostr.save_draft_now(self.draft_key(), text)
         pane.focus_editor()
+        pane.cursor_to_end()
 
     def on_compose_changed(self, message: Compose.Changed) -> None:
         """Save the draft as it is typed (debounced)."""
