@@ -72,7 +72,7 @@ class PublishProgress:
 @dataclass(frozen=True, slots=True)
 class OutboxChanged:
     """The outbox changed: `unsent` events no relay has accepted yet, `partial` accepted by some relays but
-    still pending on others (`pending_relays` deliveries in all)."""
+    still pending on others (`pending_relays` relays, counted once each)."""
 
     unsent: int
     partial: int = 0

@@ -233,4 +233,5 @@ class Publisher:
         items = await self.outbox()
         waiting = [i for i in items if i.pending]
         unsent = sum(1 for i in waiting if i.unsent)
-        self._notes.put(OutboxChanged(unsent, len(waiting) - unsent, sum(i.pending for i in waiting)))
+        partly = {d.relay for i in waiting if not i.unsent for d in i.deliveries if d.state == Delivery.PENDING.value}
+        self._notes.put(OutboxChanged(unsent, len(waiting) - unsent, len(partly)))

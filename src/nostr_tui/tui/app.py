@@ -45,6 +45,7 @@ class NostrApp(App[int]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("R", "relays", "Relays", id="app.relays"),
         Binding("K", "keys", "Keys", id="app.keys"),
+        Binding("O", "outbox", "Outbox", id="app.outbox"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -67,6 +68,7 @@ class NostrApp(App[int]):
         self.relays_total = len(config.relays)
         self.unsent = 0
         self.partial = 0
+        self.pending_relays = 0
         self.startup_error: str | None = None  # one line for the terminal when the app could not start
         self._asking: set[concurrent.futures.Future[str | None]] = set()  # passphrase dialogs being answered
         self.pending_notes: dict[str, str] = {}  # event id -> how far a note just sent has got
@@ -157,7 +159,8 @@ class NostrApp(App[int]):
             if isinstance(message, RelayChanged):
                 self.relays_connected, self.relays_total = message.event.connected, message.event.total
             elif isinstance(message, OutboxCount):
-                self.unsent, self.partial = message.event.unsent, message.event.partial
+                event = message.event
+                self.unsent, self.partial, self.pending_relays = event.unsent, event.partial, event.pending_relays
             elif isinstance(message, PublishReceipt):
                 self._delivery(message.event)
             elif isinstance(message, ClientSays):
@@ -209,6 +212,7 @@ class NostrApp(App[int]):
             bar.set_relays(self.relays_connected, self.relays_total)
             bar.unsent = self.unsent
             bar.partial = self.partial
+            bar.pending_relays = self.pending_relays
 
     # -- names for the widgets ----------------------------------------------------------------------
 
@@ -350,6 +354,13 @@ class NostrApp(App[int]):
         from .screens.keys import KeysScreen
 
         self.push_screen(KeysScreen())
+
+    def action_outbox(self) -> None:
+        """The outbox: what is not yet accepted everywhere it should go."""
+        from .screens.outbox import OutboxScreen
+
+        if not isinstance(self.screen, OutboxScreen):
+            self.push_screen(OutboxScreen())
 
 
 def log_to_file(path: Path | None = None) -> Path | None:

@@ -33,6 +33,7 @@ def screen_contexts() -> dict[str, list[type[DOMNode]]]:
     from .screens.help import HelpScreen
     from .screens.keys import KeysScreen
     from .screens.modals import ConfirmModal, InputModal
+    from .screens.outbox import OutboxScreen
     from .screens.profile import ProfileScreen
     from .screens.relays import RelaysScreen
     from .screens.search import SearchScreen
@@ -49,7 +50,7 @@ def screen_contexts() -> dict[str, list[type[DOMNode]]]:
                               ("profile", ProfileScreen, NoteList), ("search", SearchScreen, NoteList)):
         contexts[f"{name} screen"] = [lst, screen, *app]
         contexts[f"{name} screen's compose pane"] = [TextArea, Compose, screen, *app]
-    for name, table_screen in (("accounts", KeysScreen), ("relays", RelaysScreen)):
+    for name, table_screen in (("accounts", KeysScreen), ("relays", RelaysScreen), ("outbox", OutboxScreen)):
         contexts[f"{name} screen"] = [NavTable, DataTable, table_screen, *app]
     contexts["welcome dialog"] = [WelcomeScreen, *app]
     contexts["help screen"] = [HelpScreen, *app]
