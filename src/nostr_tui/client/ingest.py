@@ -17,6 +17,7 @@ from ..relay.subscription import Received, Subscription
 from ..store.aio import Store
 from ..store.cache import AddStatus, EventCache
 from ..store.rules import Relation, ref_rows
+from .reading import Reading
 from .relays import Relays
 
 BATCH_DELAY = 0.05
@@ -54,7 +55,7 @@ def counted_for(events: Sequence[Event], statuses: Sequence[AddStatus]) -> set[s
     """The notes whose counts the newly stored events change (a reply's parent, a reaction's or repost's note)."""
     out: set[str] = set()
     for event, status in zip(events, statuses, strict=True):
-        if status is AddStatus.STORED and event.kind in COUNTED_KINDS:
+        if status is AddStatus.STORED and event.kind in COUNTED_KINDS and any(t[:1] == ("e",) for t in event.tags):
             out.update(target for target, rel, _ in ref_rows(event, 0) if rel != Relation.QUOTE)
     return out
 
@@ -87,7 +88,7 @@ class Stream:
     After the iteration: `answered`, `timed_out`, `unreachable` say how the relays did, `received` counts."""
 
     _ingest: Ingest
-    _sub: Subscription
+    _reading: Reading
     _release: contextlib.AsyncExitStack
     received: int = 0
     _writes: list[asyncio.Future[None]] = field(default_factory=list)
@@ -95,26 +96,24 @@ class Stream:
     @property
     def answered(self) -> tuple[str, ...]:
         """Relays that sent EOSE."""
-        return tuple(self._sub.eose_relays)
+        return tuple(self._reading.answered)
 
     @property
     def timed_out(self) -> tuple[str, ...]:
         """Relays that did not send EOSE in time."""
-        return tuple(self._sub.timed_out)
+        return tuple(self._reading.timed_out)
 
     @property
     def unreachable(self) -> tuple[str, ...]:
         """Relays that could not be reached."""
-        return tuple(self._sub.unreachable)
+        return tuple(self._reading.unreachable)
 
     def __aiter__(self) -> AsyncIterator[list[Received]]:
         return self._batches()
 
     async def _batches(self) -> AsyncIterator[list[Received]]:
-        sub = self._sub
         try:
-            async for first in sub:
-                batch = [first, *sub.get_nowait()]
+            async for batch in self._reading:
                 self.received += len(batch)
                 await self._store(batch)
                 yield batch
@@ -130,7 +129,7 @@ class Stream:
 
     async def close(self) -> None:
         """Stop the subscription and wait until everything received is in the store."""
-        self._sub.close()
+        self._reading.close()
         await self._release.aclose()
         writes, self._writes = self._writes, []
         if writes:
@@ -228,36 +227,43 @@ class Ingest:
 
     # -- reading from relays -------------------------------------------------------------------
 
-    async def _open(self, filters: Sequence[Filter], relays: Iterable[str] | None, *, close_on_eose: bool,
-                    timeout: float | None, stack: contextlib.AsyncExitStack) -> Subscription:
+    async def _open(self, filters: Sequence[Filter], relays: Iterable[str] | None, *, live: bool,
+                    timeout: float | None, stack: contextlib.AsyncExitStack) -> Reading:
         chosen = None if relays is None else await stack.enter_async_context(self._relays.borrowed(relays))
-        return self._pool.subscribe(list(filters), relays=chosen, close_on_eose=close_on_eose, eose_timeout=timeout)
+        wait = self._pool.network.eose_timeout if timeout is None else timeout
+        return Reading(self._pool, self._relays, self._subscribe, filters, chosen, wait, live=live)
+
+    def _subscribe(self, filters: list[Filter], relays: list[str] | None, close_on_eose: bool,
+                   timeout: float) -> Subscription:
+        return self._pool.subscribe(filters, relays=relays, close_on_eose=close_on_eose, eose_timeout=timeout)
 
     async def fetch(self, filters: Sequence[Filter], relays: Iterable[str] | None = None,
                     timeout: float | None = None) -> FetchResult:
         """Ask relays once (the read relays, or `relays`, borrowed when new) until each sent EOSE, could not be
-        reached or `timeout` (default: the config's) passed; store what came back and return it."""
+        reached or `timeout` (default: the config's) passed; store what came back and return it. A relay that
+        drops before its EOSE is asked again once the pool has reconnected it, within that time."""
         if not filters or self._closing:
             return FetchResult([])
         async with contextlib.AsyncExitStack() as stack:
-            sub = await self._open(filters, relays, close_on_eose=True, timeout=timeout, stack=stack)
+            reading = await self._open(filters, relays, live=False, timeout=timeout, stack=stack)
             out: list[Received] = []
             try:
-                async for r in sub:
-                    out.append(r)
+                async for batch in reading:
+                    out.extend(batch)
             finally:
-                sub.close()
+                reading.close()
         if out:
             await self.store(out)
-        return FetchResult([r.event for r in out], tuple(sub.eose_relays), tuple(sub.timed_out),
-                           tuple(sub.unreachable))
+        return FetchResult([r.event for r in out], tuple(reading.answered), tuple(reading.timed_out),
+                           tuple(reading.unreachable))
 
     async def stream(self, filters: Sequence[Filter], relays: Iterable[str] | None = None, *,
                      live: bool = False, timeout: float | None = None) -> Stream:
-        """Read matching events in batches as they arrive, each batch stored; ends after EOSE unless `live`."""
+        """Read matching events in batches as they arrive, each batch stored; ends after EOSE unless `live`
+        (a relay that drops before its EOSE is asked again once reconnected, as for `fetch`)."""
         stack = contextlib.AsyncExitStack()
-        sub = await self._open(filters, relays, close_on_eose=not live, timeout=timeout, stack=stack)
-        return Stream(self, sub, stack)
+        reading = await self._open(filters, relays, live=live, timeout=timeout, stack=stack)
+        return Stream(self, reading, stack)
 
     def watch(self, plan: Sequence[tuple[Sequence[Filter], Sequence[str] | None]],
               on_new: Callable[[list[Received]], Awaitable[None]], *, name: str = "watch") -> Watch:

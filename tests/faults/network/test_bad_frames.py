@@ -97,7 +97,12 @@ async def test_every_bad_frame_is_counted_shown_on_the_relays_screen_and_kept_ou
             count_fault("hostile relay: bad frames", len(bad_frames))
             count_fault("relay closing the connection")
             stats = client.relays.status()[0].stats
-            assert dict(stats.invalid) == {
+            invalid = dict(stats.invalid)
+            # The older-page fetch cut off by the close is asked again after the reconnection, and this relay
+            # answers it ignoring `until`: a newer note comes back, dropped as not matching the filter.
+            mismatched = invalid.pop("event does not match the filter", 0)
+            assert mismatched <= 1
+            assert invalid == {
                 "not valid JSON": 2,
                 "bad signature": 1,
                 "id does not match content": 1,
@@ -130,7 +135,8 @@ async def test_every_bad_frame_is_counted_shown_on_the_relays_screen_and_kept_ou
             table = app.screen.query_one(DataTable)
             await wait_for(pilot, lambda: table.row_count == 1)
             row = table.get_row_at(0)
-            assert str(row[5]) == str(client.relays.status()[0].stats.invalid_total) == str(len(bad_frames) + 1)
+            total = client.relays.status()[0].stats.invalid_total
+            assert str(row[5]) == str(total) == str(len(bad_frames) + 1 + mismatched)
 
 
 async def test_stalled_relays_do_not_hold_up_the_feed_the_keys_or_the_outbox(

@@ -105,6 +105,7 @@ class NoteScreen(Screen[None]):
 
     compose_mode: Mode = "new"
     compose_target: NoteItem | None = None
+    _footer_warned = False  # whether the footer offers the content-warning key
     expecting: tuple[str | None, Mode, str | None] | None = None
     """While a note is being sent: (the list it was written from, the mode, the note replied to)."""
 
@@ -131,8 +132,12 @@ class NoteScreen(Screen[None]):
         return True
 
     def on_note_highlighted(self, message: NoteHighlighted) -> None:
-        """The cursor is on another note: the footer shows the keys that apply to it."""
-        self.refresh_bindings()
+        """The cursor is on another note: the footer shows the keys that apply to it (redrawn only when they
+        change, which keeps key presses cheap)."""
+        warned = message.item.content_warning is not None
+        if warned != self._footer_warned:
+            self._footer_warned = warned
+            self.refresh_bindings()
 
     def selected(self) -> NoteItem | None:
         """The note under the cursor."""
