@@ -20,7 +20,7 @@ _MODULE_OF = {
     **dict.fromkeys(("req", "publish"), "net_cmds"),
     "cache": "cache_cmds",
     "keys": "keys_cmds",
-    **dict.fromkeys(("post", "reply", "react", "repost", "follow", "unfollow", "thread", "feed"), "client_cmds"),
+    **dict.fromkeys(("post", "reply", "react", "repost", "follow", "unfollow", "thread", "feed", "get"), "client_cmds"),
 }
 
 
