@@ -184,3 +184,32 @@ async def test_publish_and_req_log_in_only_where_the_config_allows(
     code, lines, err = await run("req", "-a", secret.public_key, allowed=True)
     assert code == 0 and [line["id"] for line in lines] == [event.id]
     assert secret.hex() not in err and nip19.nsec_encode(secret) not in err
+
+
+async def test_req_whose_relay_drops_before_eose_reconnects_and_finishes(tmp_path: Path, secret: SecretKey) -> None:
+    from websockets.asyncio.server import ServerConnection
+
+    from .hostile import Hostile, send_json
+
+    events = [note(secret, f"part {i}", 1_700_000_000 + i) for i in range(6)]
+
+    async def script(relay: Hostile, ws: ServerConnection, frame: list[object]) -> None:
+        if frame[0] != "REQ":
+            return
+        sub = frame[1]
+        if relay.connections == 1:  # half of the stored events, then a frame over the size limit: dropped
+            for e in events[:3]:
+                await send_json(ws, ["EVENT", sub, e.to_dict()])
+            await ws.send(json.dumps(["NOTICE", "x" * 300_000]))
+            return
+        for e in events:  # after the reconnect: everything, resumed with `since`, then EOSE
+            await send_json(ws, ["EVENT", sub, e.to_dict()])
+        await send_json(ws, ["EOSE", sub])
+
+    async with Hostile(script) as relay:
+        config = write_config(tmp_path, [relay.url])
+        config.write_text(config.read_text() + "max_frame_bytes = 100000\n")
+        status, lines, err = await nostr_tui("req", "-k", "1", config=config)
+    assert status == 0, err
+    assert sorted(line["content"] for line in lines) == [e.content for e in events]  # each once
+    assert relay.connections == 2

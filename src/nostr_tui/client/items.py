@@ -138,6 +138,7 @@ def build_items(
             reaction_id=rp.id if rp is not None and rp.kind == 7 else None,
             content_warning=content_warning(note),
             quoted=() if nested else tuple(item(q, None, True) for q in quotes.get(note.id, ())),
+            at=rp.created_at if rp is not None else note.created_at,
         )
 
     return [item(note, rp, False) for note, rp in shown]

@@ -37,7 +37,8 @@ class NoteItem:
     `event` is the note itself (for a repost or a reaction: the note concerned); `reposted_by` names who
     reposted it, `reacted_by` who reacted to it and `reaction` how (NIP-25 content);
     `reply_to` is the author of the note it replies to ("Replying to @name"); `quoted` is a note it quotes,
-    when known; `content_warning` is set (possibly to "") when the note carries a NIP-36 warning.
+    when known; `content_warning` is set (possibly to "") when the note carries a NIP-36 warning; `at` is
+    the time that orders it in a feed.
     """
 
     event: Event
@@ -51,6 +52,7 @@ class NoteItem:
     reaction_id: str | None = None
     content_warning: str | None = None
     quoted: tuple[NoteItem, ...] = ()
+    at: int = 0  # when it entered the feed: the created_at of the note, or of the repost or reaction
 
     @property
     def key(self) -> str:

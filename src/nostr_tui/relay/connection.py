@@ -21,6 +21,7 @@ from ..protocol.messages import encode_close, encode_req
 from .auth import Auth, AuthSigner
 from .backoff import Backoff
 from .dispatch import Dispatch, RelaySink, SubState
+from .keepalive import Keepalive
 from .notifications import Notification, PublishStatus, RelayResult, RelayState, StateChanged
 from .receipts import Receipts
 from .stats import RelayStats
@@ -145,8 +146,8 @@ class Relay:
                     self._connect(
                         self.url,
                         open_timeout=self.network.connect_timeout,
-                        ping_interval=self.network.ping_interval,
-                        ping_timeout=self.network.ping_interval,
+                        ping_interval=None,  # the keepalive is ours: any frame proves the relay is there
+                        ping_timeout=None,
                         max_size=self.network.max_frame_bytes,
                         close_timeout=self._close_timeout,
                     ),
@@ -194,15 +195,22 @@ class Relay:
                 self._send(encode_req(sub_id, sub.resume_filters()))
         reason = "the relay closed the connection"
         sink = self._sink
+        alive = Keepalive(self.network.ping_interval)
+        watcher = self._spawn(self._watch(ws, alive))
         try:
             handled = 0
             async for message in ws:
+                alive.seen()
                 dispatch.handle(message)
                 handled += 1
                 if dispatch.busy:
+                    alive.pause()
                     await dispatch.wait_room()  # events being checked are bounded per connection
+                    alive.resume()
                 if sink.congested():
+                    alive.pause()
                     await sink.drain()  # a slow reader slows the socket (bounded), not memory
+                    alive.resume()
                 elif handled % _FAIRNESS_EVERY == 0:
                     await asyncio.sleep(0)
         except ConnectionClosed as exc:
@@ -212,6 +220,9 @@ class Relay:
         except Exception as exc:  # a broken transport must not end the reconnect loop
             reason = describe_error(exc)
         finally:
+            if alive.reason:
+                reason = alive.reason
+            watcher.cancel()
             self._outbox = None
             self._auth.disconnected()
             tasks = [writer, *self._conn_tasks]
@@ -224,6 +235,11 @@ class Relay:
         # What arrived before the connection was lost is applied before the relay is reported gone.
         await dispatch.disconnected(_APPLY_TIMEOUT)
         return reason
+
+    async def _watch(self, ws: Any, alive: Keepalive) -> None:
+        await alive.watch(ws)
+        if alive.reason:
+            await self._close_ws(ws)  # ends the reader's loop, which reports `alive.reason`
 
     async def _close_ws(self, ws: Any) -> None:
         try:

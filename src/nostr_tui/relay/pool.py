@@ -111,6 +111,8 @@ class RelayPool:
         self._flags: dict[str, tuple[bool, bool]] = {}
         self._info: dict[str, RelayInfo] = {}
         self._subs: dict[str, Subscription] = {}
+        self._deadlines: dict[str, float] = {}  # subscription -> when its EOSE timeout ends (pool clock)
+        self._up_for: dict[str, set[str]] = {}  # one-shot subscription -> relays connected while it is open
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
@@ -264,24 +266,43 @@ class RelayPool:
         )
         self._subs[sub.id] = sub
         targets = self.read_urls() if chosen is None else [u for u in chosen if u in self._relays]
+        wait = self.network.eose_timeout if eose_timeout is None else eose_timeout
+        self._deadlines[sub.id] = self._clock() + wait
         for url in targets:
             self._open_on(sub, self._relays[url])
         if chosen is not None:
             for url in chosen:
                 if url not in self._relays:
                     sub.unreachable.append(url)
-        sub.start_eose_timer(self.network.eose_timeout if eose_timeout is None else eose_timeout)
+        sub.start_eose_timer(wait)
         return sub
 
     def _open_on(self, sub: Subscription, relay: Relay) -> None:
         relay.subscribe(sub.id, sub.filters)
-        if relay.state in _DONE_STATES:
+        if relay.state in (RelayState.FAILED, RelayState.CLOSED):
             sub.unreachable.append(relay.url)
+        elif relay.state is RelayState.WAITING and not sub.close_on_eose:
+            sub.unreachable.append(relay.url)  # a live feed goes on; the relay joins it when it is back
         else:
+            if relay.state is RelayState.WAITING:  # a one-shot question is asked now: skip the rest of the wait
+                relay.reconnect_now()
+            elif relay.state is RelayState.CONNECTED and sub.close_on_eose:
+                self._up_for.setdefault(sub.id, set()).add(relay.url)
             sub.expect(relay.url)
+
+    def _still_coming(self, sub: Subscription, note: StateChanged) -> bool:
+        """A one-shot subscription keeps waiting for a relay that was up for it and dropped (a restart, an
+        oversized frame) when the relay reconnects within the subscription's time."""
+        if not sub.close_on_eose or note.state is not RelayState.WAITING or note.next_retry_at is None:
+            return False
+        if note.url not in self._up_for.get(sub.id, ()):
+            return False  # it never answered this subscription: it was tried once, now it counts as unreachable
+        return note.next_retry_at < self._deadlines.get(sub.id, 0.0)
 
     def _close_subscription(self, sub: Subscription) -> None:
         self._subs.pop(sub.id, None)
+        self._deadlines.pop(sub.id, None)
+        self._up_for.pop(sub.id, None)
         self._congested.pop(sub.id, None)
         for relay in self._relays.values():
             relay.unsubscribe(sub.id)
@@ -395,9 +416,14 @@ class RelayPool:
 
     def relay_notification(self, relay: Relay, note: Notification) -> None:
         """Forward a relay's notification; a relay that dropped stops holding up EOSE signals."""
+        if isinstance(note, StateChanged) and note.state is RelayState.CONNECTED:
+            for sub in self._subs.values():
+                if sub.close_on_eose:
+                    self._up_for.setdefault(sub.id, set()).add(relay.url)
         if isinstance(note, StateChanged) and note.state in _DONE_STATES:
             for sub in list(self._subs.values()):
-                self._relay_finished(sub, relay.url, "unreachable")
+                if not self._still_coming(sub, note):
+                    self._relay_finished(sub, relay.url, "unreachable")
         elif isinstance(note, SubscriptionClosed):
             closed = self._subs.get(note.sub_id)
             if closed is not None:

@@ -18,6 +18,8 @@ from .note_render import NameLookup, note_strips, to_strips
 
 MAX_COUNTS = 10_000
 """Notes whose newer counts a list remembers at most."""
+MAX_SHOWN_KEYS = 5000
+"""How many of the newest notes shown a list remembers by key, to tell a late copy from a new note."""
 
 
 class NoteList(NoteListBase):
@@ -79,6 +81,7 @@ class NoteList(NoteListBase):
         self._pending: list[NoteItem] = []
         self._pending_keys: set[str] = set()
         self._own_keys: set[str] = set()  # the reader's own notes put in by `insert_own`
+        self._shown_keys: set[str] = set()  # keys of the newest notes shown: a late copy is not "new"
         self._max_pending = max(1, max_pending)
         self.pending_dropped = 0  # new notes beyond `max_pending`, not held (the store has them)
         self._overrides: dict[str, NoteItem] = {}
@@ -140,6 +143,7 @@ class NoteList(NoteListBase):
     def set_items(self, items: Sequence[NoteItem]) -> None:
         """Show `items` (newest first), cursor on the first; held-back notes are dropped."""
         self._items = self._chain_type(items)
+        self._shown_keys = {items[i].key for i in range(min(len(items), MAX_SHOWN_KEYS))}
         self._pending.clear()
         self._pending_keys.clear()
         self._own_keys.clear()
@@ -158,7 +162,11 @@ class NoteList(NoteListBase):
         their place in the list, one row lower).
         Into an empty list they go straight in. At most `max_pending` are held (the newest); the
         others are only counted in `pending_dropped`, for the owner to reload from the store."""
-        fresh = [i for i in items if i.key not in self._pending_keys]
+        top = self._top_time()
+        # Only what is newer than the top of the list waits behind the line; a late copy, or an older note
+        # that arrives after a reload, takes its place in the store's order at the next reload instead.
+        fresh = [i for i in items if i.key not in self._pending_keys and i.key not in self._shown_keys
+                 and i.key not in self._own_keys and (top is None or i.at >= top)]
         if not fresh:
             return
         if not len(self._items):  # nothing is being read yet: show them at once
@@ -173,6 +181,14 @@ class NoteList(NoteListBase):
             del self._pending[self._max_pending:]
         self._header = None  # the line takes the top row and the notes move down by one: it covers none of them
         self.invalidate()
+
+    def _top_time(self) -> int | None:
+        """When the newest note of the list entered its feed (the reader's own just-sent notes aside)."""
+        for index in range(min(len(self._items), len(self._own_keys) + 1)):
+            item = self.item(index)
+            if item.key not in self._own_keys:
+                return item.at
+        return None
 
     def insert_own(self, items: Sequence[NoteItem], *, at: int = 0, select: bool = False) -> None:
         """Show notes the reader just published at once, before the note at `at` (never behind the "N new
@@ -210,6 +226,9 @@ class NoteList(NoteListBase):
                 self.move_cursor(0, to_top=True)
             return
         self._items.prepend(self._pending)
+        self._shown_keys.update(p.key for p in self._pending)
+        if len(self._shown_keys) > MAX_SHOWN_KEYS:
+            self._shown_keys = {self._items[i].key for i in range(min(len(self._items), MAX_SHOWN_KEYS))}
         self._pending = []
         self._pending_keys.clear()
         self.pending_dropped = 0
