@@ -17,7 +17,6 @@ from ..relay.subscription import Received, Subscription
 from ..store.aio import Store
 from ..store.cache import AddStatus, EventCache
 from ..store.rules import Relation, ref_rows
-from .reading import Reading
 from .relays import Relays
 
 BATCH_DELAY = 0.05
@@ -88,7 +87,7 @@ class Stream:
     After the iteration: `answered`, `timed_out`, `unreachable` say how the relays did, `received` counts."""
 
     _ingest: Ingest
-    _reading: Reading
+    _sub: Subscription
     _release: contextlib.AsyncExitStack
     received: int = 0
     _writes: list[asyncio.Future[None]] = field(default_factory=list)
@@ -96,24 +95,26 @@ class Stream:
     @property
     def answered(self) -> tuple[str, ...]:
         """Relays that sent EOSE."""
-        return tuple(self._reading.answered)
+        return tuple(self._sub.eose_relays)
 
     @property
     def timed_out(self) -> tuple[str, ...]:
         """Relays that did not send EOSE in time."""
-        return tuple(self._reading.timed_out)
+        return tuple(self._sub.timed_out)
 
     @property
     def unreachable(self) -> tuple[str, ...]:
         """Relays that could not be reached."""
-        return tuple(self._reading.unreachable)
+        return tuple(self._sub.unreachable)
 
     def __aiter__(self) -> AsyncIterator[list[Received]]:
         return self._batches()
 
     async def _batches(self) -> AsyncIterator[list[Received]]:
+        sub = self._sub
         try:
-            async for batch in self._reading:
+            async for first in sub:
+                batch = [first, *sub.get_nowait()]
                 self.received += len(batch)
                 await self._store(batch)
                 yield batch
@@ -129,7 +130,7 @@ class Stream:
 
     async def close(self) -> None:
         """Stop the subscription and wait until everything received is in the store."""
-        self._reading.close()
+        self._sub.close()
         await self._release.aclose()
         writes, self._writes = self._writes, []
         if writes:
@@ -227,43 +228,36 @@ class Ingest:
 
     # -- reading from relays -------------------------------------------------------------------
 
-    async def _open(self, filters: Sequence[Filter], relays: Iterable[str] | None, *, live: bool,
-                    timeout: float | None, stack: contextlib.AsyncExitStack) -> Reading:
+    async def _open(self, filters: Sequence[Filter], relays: Iterable[str] | None, *, close_on_eose: bool,
+                    timeout: float | None, stack: contextlib.AsyncExitStack) -> Subscription:
         chosen = None if relays is None else await stack.enter_async_context(self._relays.borrowed(relays))
-        wait = self._pool.network.eose_timeout if timeout is None else timeout
-        return Reading(self._pool, self._relays, self._subscribe, filters, chosen, wait, live=live)
-
-    def _subscribe(self, filters: list[Filter], relays: list[str] | None, close_on_eose: bool,
-                   timeout: float) -> Subscription:
-        return self._pool.subscribe(filters, relays=relays, close_on_eose=close_on_eose, eose_timeout=timeout)
+        return self._pool.subscribe(list(filters), relays=chosen, close_on_eose=close_on_eose, eose_timeout=timeout)
 
     async def fetch(self, filters: Sequence[Filter], relays: Iterable[str] | None = None,
                     timeout: float | None = None) -> FetchResult:
         """Ask relays once (the read relays, or `relays`, borrowed when new) until each sent EOSE, could not be
-        reached or `timeout` (default: the config's) passed; store what came back and return it. A relay that
-        drops before its EOSE is asked again once the pool has reconnected it, within that time."""
+        reached or `timeout` (default: the config's) passed; store what came back and return it."""
         if not filters or self._closing:
             return FetchResult([])
         async with contextlib.AsyncExitStack() as stack:
-            reading = await self._open(filters, relays, live=False, timeout=timeout, stack=stack)
+            sub = await self._open(filters, relays, close_on_eose=True, timeout=timeout, stack=stack)
             out: list[Received] = []
             try:
-                async for batch in reading:
-                    out.extend(batch)
+                async for r in sub:
+                    out.append(r)
             finally:
-                reading.close()
+                sub.close()
         if out:
             await self.store(out)
-        return FetchResult([r.event for r in out], tuple(reading.answered), tuple(reading.timed_out),
-                           tuple(reading.unreachable))
+        return FetchResult([r.event for r in out], tuple(sub.eose_relays), tuple(sub.timed_out),
+                           tuple(sub.unreachable))
 
     async def stream(self, filters: Sequence[Filter], relays: Iterable[str] | None = None, *,
                      live: bool = False, timeout: float | None = None) -> Stream:
-        """Read matching events in batches as they arrive, each batch stored; ends after EOSE unless `live`
-        (a relay that drops before its EOSE is asked again once reconnected, as for `fetch`)."""
+        """Read matching events in batches as they arrive, each batch stored; ends after EOSE unless `live`."""
         stack = contextlib.AsyncExitStack()
-        reading = await self._open(filters, relays, live=live, timeout=timeout, stack=stack)
-        return Stream(self, reading, stack)
+        sub = await self._open(filters, relays, close_on_eose=not live, timeout=timeout, stack=stack)
+        return Stream(self, sub, stack)
 
     def watch(self, plan: Sequence[tuple[Sequence[Filter], Sequence[str] | None]],
               on_new: Callable[[list[Received]], Awaitable[None]], *, name: str = "watch") -> Watch:

@@ -3,7 +3,6 @@ for one fetch, and where to read and write (the NIP-65 outbox model)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -41,7 +40,6 @@ class Relays:
         self._own: RelayList | None = None
         self._borrowed: dict[str, int] = {}  # relay added for a fetch's hints -> fetches using it
         self._connected: list[ConnectedListener] = []
-        self._state_waiters: set[asyncio.Event] = set()
         self._closing = False
 
     # -- membership ----------------------------------------------------------------------------
@@ -113,27 +111,6 @@ class Relays:
         """(connected, total) over the relays in use."""
         statuses = self.status()
         return sum(1 for s in statuses if s.state is RelayState.CONNECTED), len(statuses)
-
-    async def wait_connected(self, urls: Sequence[str], timeout: float) -> list[str]:
-        """Wait (at most `timeout` seconds) until one of these relays is connected; returns the connected ones
-        (none when the time ran out or every one of them was given up)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            states = {s.url: s.state for s in self._pool.status()}
-            ready = [u for u in urls if states.get(u) is RelayState.CONNECTED]
-            remaining = deadline - loop.time()
-            gone = all(states.get(u) in (None, RelayState.FAILED, RelayState.CLOSED) for u in urls)
-            if ready or remaining <= 0 or gone:
-                return ready
-            changed = asyncio.Event()
-            self._state_waiters.add(changed)
-            try:
-                await asyncio.wait_for(changed.wait(), remaining)
-            except TimeoutError:
-                pass
-            finally:
-                self._state_waiters.discard(changed)
 
     def read_urls(self) -> list[str]:
         """Relays read from."""
@@ -208,8 +185,6 @@ class Relays:
         if not isinstance(note, StateChanged) or note.state is not RelayState.CONNECTING:
             log.info("%s", note)  # states, notices, closed subscriptions, publish results: never secrets
         if isinstance(note, StateChanged):
-            for waiter in list(self._state_waiters):
-                waiter.set()
             connected, total = self.connected_count()
             self._notes.put(RelayStatusChanged(note.url, note.state, note.reason, note.next_retry_at, connected,
                                                total))

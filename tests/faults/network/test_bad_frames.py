@@ -98,8 +98,8 @@ async def test_every_bad_frame_is_counted_shown_on_the_relays_screen_and_kept_ou
             count_fault("relay closing the connection")
             stats = client.relays.status()[0].stats
             invalid = dict(stats.invalid)
-            # The older-page fetch cut off by the close is asked again after the reconnection, and this relay
-            # answers it ignoring `until`: a newer note comes back, dropped as not matching the filter.
+            # A one-shot fetch cut off by the close is asked again once the relay is back (resumed with a `since`
+            # or an `until`), and this relay ignores both: one note it sends then does not match the filter.
             mismatched = invalid.pop("event does not match the filter", 0)
             assert mismatched <= 1
             assert invalid == {
