@@ -194,7 +194,7 @@ def test_the_tui_logs_to_a_private_file(tmp_path: Any) -> None:
     import logging
     import stat
 
-    from nostr_tui.tui.app import log_to_file
+    from nostr_tui.tui.run import log_to_file
 
     path = log_to_file(tmp_path / "logs" / "nostr-tui.log")
     assert path is not None

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures
 import logging
 import logging.handlers
-import os
 import shutil
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,10 +15,11 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
-from ..client import Author, Client, ClientError, NoPassphrase, PublishProgress, PublishStatus
-from ..config import Config, ConfigError, load_config, write_default_config
+from ..client import Author, Client, ClientError, PublishProgress, PublishStatus
+from ..config import Config
 from .commands import NostrCommands
 from .messages import ClientSays, OutboxCount, PublishReceipt, RelayChanged, message_for
+from .prompts import ModalPrompts
 from .widgets.status_bar import StatusBar
 
 AskPassphrase = Callable[[str, bool], str]
@@ -70,7 +66,7 @@ class NostrApp(App[int]):
         self.partial = 0
         self.pending_relays = 0
         self.startup_error: str | None = None  # one line for the terminal when the app could not start
-        self._asking: set[concurrent.futures.Future[str | None]] = set()  # passphrase dialogs being answered
+        self._prompts = ModalPrompts(self)
         self.pending_notes: dict[str, str] = {}  # event id -> how far a note just sent has got
         self.set_keymap(config.keymap)
 
@@ -128,9 +124,7 @@ class NostrApp(App[int]):
             await self.push_screen(WelcomeScreen())
 
     async def on_unmount(self) -> None:
-        for pending in list(self._asking):  # a passphrase dialog was open: its thread stops waiting
-            if not pending.done():
-                pending.set_result(None)
+        self._prompts.cancel_all()  # a passphrase dialog was open: its thread stops waiting
         if self._draft is not None and self._client is not None:
             key, text = self._draft
             await self._client.drafts.save(key, text)
@@ -266,34 +260,7 @@ class NostrApp(App[int]):
     def modal_passphrase(self, prompt: str, confirm: bool) -> str:
         """Ask for a passphrase in a modal; called from a worker thread (the key store runs there). A new
         passphrase (`confirm`) shows how strong it is, warns when it is weak, and is asked twice."""
-        from .screens.modals import InputModal, NewPassphraseModal
-
-        def ask(text: str, new: bool = False) -> str | None:
-            answer: concurrent.futures.Future[str | None] = concurrent.futures.Future()
-
-            def answered(value: str | None) -> None:
-                if not answer.done():
-                    answer.set_result(value)
-
-            def show() -> None:
-                modal = NewPassphraseModal(text) if new else InputModal(text, password=True)
-                self.push_screen(modal, answered)
-
-            self._asking.add(answer)
-            try:
-                self.call_from_thread(show)
-                return answer.result(timeout=600)
-            except RuntimeError:  # the app is closing: no one will answer
-                return None
-            finally:
-                self._asking.discard(answer)
-
-        value = ask(prompt, new=confirm)  # a new passphrase: with a strength estimate
-        if not value:
-            raise NoPassphrase("no passphrase given")
-        if confirm and ask("Type the same passphrase again:") != value:
-            raise NoPassphrase("the two passphrases differ; nothing was changed")
-        return value
+        return self._prompts.ask(prompt, confirm)
 
     # -- navigation ---------------------------------------------------------------------------------
 
@@ -363,60 +330,4 @@ class NostrApp(App[int]):
             self.push_screen(OutboxScreen())
 
 
-def log_to_file(path: Path | None = None) -> Path | None:
-    """Send the program's log (INFO and up; never secrets) to a rotating private file while the TUI owns the
-    terminal. Returns the file, or None when it cannot be opened (logging then stays off)."""
-    from ..paths import log_file
-
-    target = path or log_file()
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(target, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
-        os.chmod(target, 0o600)
-    except OSError:
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("nostr_tui")
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return target
-
-
-def run_app(args: argparse.Namespace) -> int:
-    """Run the terminal interface (with `--demo`, against a seeded local relay in a temporary profile).
-    Without a terminal on stdin and stdout it says so in one line and returns 2."""
-    from ..cli.common import PROG, fail
-
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        print(f"{PROG}: error: the terminal interface needs a terminal on stdin and stdout; for scripts use the "
-              f"commands (see {PROG} --help)", file=sys.stderr)
-        return 2
-    if not args.demo:
-        log_to_file()
-    written = None
-    if args.demo:
-        config = Config(relays=())
-    else:
-        if args.config is None:
-            written = write_default_config()  # first run: public relays, every setting commented
-        try:
-            config = load_config(args.config)
-        except ConfigError as exc:
-            return fail(str(exc))
-    app = NostrApp(config, demo=args.demo)
-    app.config_written = written
-    try:
-        app.run()
-    except ClientError as exc:
-        return fail(str(exc))
-    if app.startup_error is not None:
-        return fail(app.startup_error)
-    return app.return_code or 0
-
-
-def temp_profile() -> Path:
-    """A fresh private directory for a demo profile."""
-    return Path(tempfile.mkdtemp(prefix="nostr-tui-demo-"))
-
-
-__all__ = ["NostrApp", "run_app", "temp_profile"]
+__all__ = ["NostrApp"]

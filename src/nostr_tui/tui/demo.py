@@ -20,7 +20,7 @@ async def setup_demo(app: NostrApp) -> Client:
     """Start the demo relay, make the demo account (following every demo author), return the client."""
     from ..demo import DEMO_PORT, demo_follows
     from ..demo.relay import DemoRelayError, start_demo_relay
-    from .app import temp_profile
+    from .run import temp_profile
 
     profile = temp_profile()
     app.data_dir = profile

@@ -2,88 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
 
-from ...client import Author, ClientError, NoteItem, PublishStatus, Sending
+from ...client import ClientError, NoteItem, PublishStatus, Sending
 from ...protocol import nip10, nip19
 from ..messages import CountsUpdated, ProfileChanged
 from ..widgets.compose import Compose, Mode
 from ..widgets.note_base import NoteHighlighted, NoteListBase, NoteOpened
 from ..widgets.note_list import NoteList
-from ..widgets.status_bar import StatusBar
 from ..widgets.thread_view import ThreadView
 from .modals import ConfirmModal
+from .note_helpers import edit_in_editor, index_of, refresh_author
 
 if TYPE_CHECKING:
     from ..app import NostrApp
-
-
-def refresh_author(lst: NoteList | ThreadView, author: Author) -> None:
-    """Show an author's new name or NIP-05 mark on every note of theirs that the list holds."""
-    pk = author.pubkey
-    for i in range(lst.item_count()):
-        item = _item_at(lst, i)
-        if item is None:
-            continue
-        hit = item.author.pubkey == pk
-        reply_to, reposted_by, reacted_by = item.reply_to, item.reposted_by, item.reacted_by
-        if reply_to is not None and reply_to.pubkey == pk:
-            reply_to, hit = author, True
-        if reposted_by is not None and reposted_by.pubkey == pk:
-            reposted_by, hit = author, True
-        if reacted_by is not None and reacted_by.pubkey == pk:
-            reacted_by, hit = author, True
-        if hit:
-            lst.update_item(replace(item, author=author if item.author.pubkey == pk else item.author,
-                                    reply_to=reply_to, reposted_by=reposted_by, reacted_by=reacted_by))
-
-
-def _index_of(lst: NoteList, note_id: str | None, around: int = 200) -> int | None:
-    """Where the note `note_id` is in the list, looked for near the cursor first (None when not near)."""
-    start = max(0, lst.cursor - around)
-    for index in sorted(range(start, min(lst.item_count(), lst.cursor + around)), key=lambda i: abs(i - lst.cursor)):
-        if lst.item(index).event.id == note_id:
-            return index
-    return None
-
-
-def _item_at(lst: NoteList | ThreadView, index: int) -> NoteItem | None:
-    if isinstance(lst, ThreadView):
-        return lst.row(index).item
-    return lst.item(index)
-
-
-def edit_in_editor(app: App[object], text: str) -> str | None:
-    """Suspend the app, run $VISUAL/$EDITOR on a private temp file holding `text`, return the result."""
-    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    fd, name = tempfile.mkstemp(prefix="nostr-tui-note-", suffix=".md")
-    path = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        try:
-            with app.suspend():
-                done = subprocess.run([*shlex.split(command), str(path)], check=False)
-        except (OSError, SuspendNotSupported):
-            return None
-        if done.returncode != 0:
-            return None
-        return path.read_text(encoding="utf-8").rstrip("\n")
-    finally:
-        path.unlink(missing_ok=True)
 
 
 class NoteScreen(Screen[None]):
@@ -283,7 +220,7 @@ class NoteScreen(Screen[None]):
                 continue
             self.expecting = None
             if mode == "reply":
-                at = _index_of(lst, parent_id)
+                at = index_of(lst, parent_id)
                 lst.insert_own([item], at=at + 1 if at is not None else 0)
             else:
                 lst.insert_own([item], select=True)
@@ -378,46 +315,3 @@ class NoteScreen(Screen[None]):
         lst = self.note_list()
         if lst is not None:
             lst.toggle_content_warning()
-
-
-class OneListScreen(NoteScreen):
-    """A heading over one list of notes and the compose pane (a profile, search results)."""
-
-    LIST_ID = "notes"
-
-    def heading(self) -> Static:
-        """The widget above the list."""
-        raise NotImplementedError
-
-    async def fill(self) -> None:
-        """Fill the heading and the list (runs in a worker)."""
-        raise NotImplementedError
-
-    def load(self) -> None:
-        """(Re)fill in the background."""
-        self.run_worker(self.fill(), exit_on_error=False, exclusive=True, group="fill")
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield self.heading()
-        app = self.nostr
-        lst = NoteList(id=self.LIST_ID, names=app.name_for, followed_names=app.followed_names(), clock=app.clock,
-                       max_width=app.config.ui.max_width, pending=app.pending_label)
-        lst.cw_hint = self.cw_hint()
-        yield lst
-        yield self.make_compose()
-        yield StatusBar(id="status")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(Compose).display = False
-        self.query_one(NoteList).focus()
-        self.load()
-
-    def note_list(self) -> NoteListBase | None:
-        return self.query_one(NoteList)
-
-    def action_back(self) -> None:
-        """Back (Esc closes the compose pane first)."""
-        if not self.query_one(Compose).display:
-            self.app.pop_screen()

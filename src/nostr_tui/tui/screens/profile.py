@@ -14,8 +14,8 @@ from ...protocol import nip19
 from ..messages import FeedNotes
 from ..safe_text import safe_text, single_line
 from ..widgets.note_list import NoteList
-from .base import OneListScreen
 from .modals import ConfirmModal
+from .one_list import OneListScreen
 
 
 class ProfileScreen(OneListScreen):

@@ -15,7 +15,7 @@ from ..safe_text import short_npub, single_line
 from ..widgets.nav_table import NavTable
 from ..widgets.note_list import NoteList
 from ..widgets.status_bar import StatusBar
-from .base import OneListScreen
+from .one_list import OneListScreen
 
 MAX_PEOPLE = 8
 
