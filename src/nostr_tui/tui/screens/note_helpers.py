@@ -46,6 +46,7 @@ def index_of(lst: NoteList, note_id: str | None, around: int = 200) -> int | Non
 
 
 def item_at(lst: NoteList | ThreadView, index: int) -> NoteItem | None:
+    """The note shown at `index` of a note list or a thread."""
     if isinstance(lst, ThreadView):
         return lst.row(index).item
     return lst.item(index)
