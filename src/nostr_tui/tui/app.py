@@ -42,14 +42,17 @@ class NostrApp(App[int]):
         Binding("R", "relays", "Relays", id="app.relays"),
         Binding("K", "keys", "Keys", id="app.keys"),
         Binding("O", "outbox", "Outbox", id="app.outbox"),
+        Binding("u", "undo", "Undo list change", show=False, id="app.undo"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
     def __init__(self, config: Config, *, demo: bool = False, data_dir: Path | None = None,
                  clock: Callable[[], float] = time.time, client: Client | None = None,
-                 prompt: AskPassphrase | None = None) -> None:
+                 prompt: AskPassphrase | None = None, config_path: Path | None = None) -> None:
         super().__init__()
         self.config = config
+        self.config_path = config_path  # where relays edited in the app are saved (None: not saved)
+        self.undo_available = False
         self.demo = demo
         self.data_dir = data_dir
         self.clock = clock
@@ -101,7 +104,7 @@ class NostrApp(App[int]):
             try:
                 if self._client is None:
                     self._client = Client(self.config, data_dir=self.data_dir, clock=self.clock,
-                                          prompt=self._prompt or self.modal_passphrase)
+                                          prompt=self._prompt or self.modal_passphrase, config_path=self.config_path)
                 await self.client.start()
             except ClientError as exc:  # e.g. a full or read-only disk, a damaged accounts file
                 self.startup_error = str(exc)
@@ -303,6 +306,18 @@ class NostrApp(App[int]):
         await self.refresh_names()
         self.update_status()
         self.notify(f"Now using {name}.", markup=False)
+
+    @work(exit_on_error=False, group="undo", exclusive=True)
+    async def action_undo(self) -> None:
+        """Reverse the last change to a list (follows, mutes, relays, profile), on the newest version."""
+        from .list_changes import run_change
+
+        if not self.undo_available:
+            self.notify("Nothing to undo.", markup=False)
+            return
+        lists = self.client.lists
+        if await run_change(self, lambda force: lists.undo(force=force), done="Undone.", undoable=False):
+            self.undo_available = False
 
     def action_help(self) -> None:
         """Every key of the current screen."""

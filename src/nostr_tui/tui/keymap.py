@@ -35,6 +35,7 @@ def screen_contexts() -> dict[str, list[type[DOMNode]]]:
     from .screens.modals import ConfirmModal, InputModal
     from .screens.outbox import OutboxScreen
     from .screens.profile import ProfileScreen
+    from .screens.profile_edit import ProfileEditor
     from .screens.relays import RelaysScreen
     from .screens.search import SearchScreen
     from .screens.thread import ThreadScreen
@@ -56,6 +57,7 @@ def screen_contexts() -> dict[str, list[type[DOMNode]]]:
     contexts["help screen"] = [HelpScreen, *app]
     contexts["confirmation dialog"] = [ConfirmModal, *app]
     contexts["input dialog"] = [Input, InputModal, *app]
+    contexts["profile editor"] = [Input, ProfileEditor, *app]
     return contexts
 
 

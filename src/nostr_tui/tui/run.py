@@ -14,6 +14,12 @@ from ..client import ClientError
 from ..config import Config, ConfigError, load_config, write_default_config
 
 
+def _rotate_privately(source: str, dest: str) -> None:
+    """Rotate a log file; the fresh one that takes its place is created readable by the user only."""
+    os.replace(source, dest)
+    os.close(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+
+
 def log_to_file(path: Path | None = None) -> Path | None:
     """Send the program's log (INFO and up; never secrets) to a rotating private file while the TUI owns the
     terminal. Returns the file, or None when it cannot be opened (logging then stays off)."""
@@ -21,9 +27,12 @@ def log_to_file(path: Path | None = None) -> Path | None:
 
     target = path or log_file()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.chmod(target.parent, target.parent.stat().st_mode & 0o7700)  # nobody else may look in
         handler = logging.handlers.RotatingFileHandler(target, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
-        os.chmod(target, 0o600)
+        handler.rotator = _rotate_privately
+        for old in [target, *target.parent.glob(target.name + ".*")]:
+            os.chmod(old, 0o600)
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -54,9 +63,10 @@ def run_app(args: argparse.Namespace) -> int:
             config = load_config(args.config)
         except ConfigError as exc:
             return fail(str(exc))
+    from ..paths import default_config_file
     from .app import NostrApp
 
-    app = NostrApp(config, demo=args.demo)
+    app = NostrApp(config, demo=args.demo, config_path=None if args.demo else args.config or default_config_file())
     app.config_written = written
     try:
         app.run()

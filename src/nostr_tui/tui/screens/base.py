@@ -11,7 +11,8 @@ from textual.screen import Screen
 
 from ...client import ClientError, NoteItem, PublishStatus, Sending
 from ...protocol import nip10, nip19
-from ..messages import CountsUpdated, ProfileChanged
+from ..list_changes import ask_to_mute
+from ..messages import CountsUpdated, ListsUpdated, ProfileChanged
 from ..widgets.compose import Compose, Mode
 from ..widgets.note_base import NoteHighlighted, NoteListBase, NoteOpened
 from ..widgets.note_list import NoteList
@@ -36,6 +37,7 @@ class NoteScreen(Screen[None]):
         Binding("p", "profile", "Profile", id="note.profile"),
         Binding("o", "open_link", "Open link", id="note.open_link"),
         Binding("y", "copy", "Copy nevent", id="note.copy"),
+        Binding("m", "mute", "Mute", show=False, id="note.mute"),
         # priority: the text area would take ctrl+e as "end of line" while it has the focus
         Binding("ctrl+e", "external_editor", "$EDITOR", id="note.editor", priority=True),
     ]
@@ -239,6 +241,19 @@ class NoteScreen(Screen[None]):
         """New reply, reaction or repost counts: every row of those notes on this screen shows them."""
         for lst in [*self.query(NoteList), *self.query(ThreadView)]:
             lst.set_counts(message.event.counts)
+
+    def on_lists_updated(self, message: ListsUpdated) -> None:
+        """A mute takes effect at once: muted notes leave every list on this screen."""
+        hides = self.nostr.client.lists.hides
+        for lst in self.query(NoteList):
+            lst.drop_where(hides)
+
+    def action_mute(self) -> None:
+        """Mute the selected note's author (after a confirmation)."""
+        item = self.selected()
+        if item is None:
+            return
+        ask_to_mute(self.nostr, item.author.pubkey, item.author.name)
 
     def on_note_opened(self, message: NoteOpened) -> None:
         """Enter on a note opens its thread."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from textual.app import App, SuspendNotSupported
 
 from ...client import Author, NoteItem
+from ...environment import child_environ
 from ..widgets.note_list import NoteList
 from ..widgets.thread_view import ThreadView
 
@@ -62,7 +63,7 @@ def edit_in_editor(app: App[object], text: str) -> str | None:
             f.write(text)
         try:
             with app.suspend():
-                done = subprocess.run([*shlex.split(command), str(path)], check=False)
+                done = subprocess.run([*shlex.split(command), str(path)], check=False, env=child_environ())
         except (OSError, SuspendNotSupported):
             return None
         if done.returncode != 0:
