@@ -16,6 +16,7 @@ from .. import environment
 from ..config import KeysConfig
 from ..keystore.accounts import Account
 from ..keystore.errors import KeystoreError
+from ..keystore.keyinput import parse_key_input
 from ..keystore.passphrase import AskPassphrase, new_passphrase_source, passphrase_source, tty_prompt
 from ..keystore.store import KeyStore
 from ..protocol import nip19
@@ -146,6 +147,18 @@ class Session:
             accounts = self._keystore.accounts()
         active = self.account_name
         return [self._info(a, active) for a in accounts]
+
+    def upgraded_by(self, text: str) -> str | None:
+        """The read-only account that the secret key in `text` would let sign (its name; importing the key
+        keeps it), or None when the key would be a new account (or is not a secret key)."""
+        try:
+            given = parse_key_input(text)
+        except KeystoreError:
+            return None
+        if given.secret is None:
+            return None
+        pubkey = given.secret.public_key
+        return next((a.name for a in self.accounts() if a.pubkey == pubkey and a.read_only), None)
 
     def suggested_name(self) -> str:
         """The name a new account gets when none is given: "default", else the first free "accountN"."""

@@ -102,6 +102,9 @@ class WelcomeScreen(ModalScreen[None]):
         if not text.strip():
             self._status("Nothing entered.")
             return
+        if self.nostr.client.session.upgraded_by(text.strip()) is not None:
+            self.add_account(text.strip(), None)  # a read-only account's key: it keeps its name, and signs
+            return
         self._ask_name(text.strip())
 
     def _encrypting(self) -> None:
@@ -109,7 +112,7 @@ class WelcomeScreen(ModalScreen[None]):
         self.app.call_from_thread(self._status, "Working… (encrypting the key takes a moment)")
 
     @work(exit_on_error=False)
-    async def add_account(self, text: str | None, name: str) -> None:
+    async def add_account(self, text: str | None, name: str | None) -> None:
         """Create or import the account in a thread (scrypt is slow on purpose), then switch to it."""
         session = self.nostr.client.session
         self._status("")
