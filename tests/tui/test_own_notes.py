@@ -122,3 +122,25 @@ async def test_a_note_is_marked_sending_until_a_relay_accepts_it(tmp_path: Path)
                 assert "held by the relay" in screen_text(home)
     finally:
         release.set()
+
+
+async def test_a_reply_in_the_thread_redraws_the_count_and_the_branch_of_the_note_it_answers() -> None:
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await demo_home(pilot, app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ThreadScreen) and bool(app.screen.query(ThreadView)))
+        view = app.screen.query_one(ThreadView)
+        await wait_for(pilot, lambda: view.item_count() >= 13)
+        await pilot.press("j")  # lena's reply, answered by diego (her only reply so far)
+        target = view.selected_row
+        assert target is not None and target.item.author.name == "lena" and target.child_count == 1
+        replies = target.item.counts.replies
+        shown = screen_text(view)
+        assert f"💬 {replies}  ♥" in shown and "└─ diego" in shown
+        await pilot.press("r", *"one more answer", "ctrl+s")
+        await wait_for(pilot, lambda: any(view.row(i).item.event.content == "one more answer"
+                                          for i in range(view.item_count())))
+        # What is drawn follows: lena's count, and diego is no longer her last reply.
+        await wait_for(pilot, lambda: f"💬 {replies + 1}  ♥" in screen_text(view))
+        await wait_for(pilot, lambda: "├─ diego" in screen_text(view))

@@ -107,6 +107,7 @@ class ThreadView(NoteListBase):
                 self._tree_size[parent] += 1 + self._tree_size[i]
         self._collapsed = {i for i, r in enumerate(self._all) if r.item.event.id in collapsed}
         self._versions.clear()
+        self._cache.clear()  # rows moved and branches changed: nothing drawn before still holds
         self._rebuild_visible()
         kept = self._visible_index(keep) if keep else None
         if kept is None:
