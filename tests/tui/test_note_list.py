@@ -151,6 +151,23 @@ async def test_update_item_refreshes_counts_and_names_in_place() -> None:
         assert nl.selected_item.counts.reactions == 42
 
 
+async def test_a_reload_after_new_counts_draws_the_reloaded_notes_not_an_earlier_drawing() -> None:
+    items = feed(5)
+    app = FeedApp(items)
+    async with app.run_test(size=SIZE) as pilot:
+        nl = app.feed
+        first = items[0]
+        await pilot.pause()
+        assert "💬 0  ♥ 0  ↻ 0" in screen_text(nl)
+        nl.set_counts([(first.event.id, NoteCounts(4, 5, 6))])
+        await pilot.pause()
+        assert "💬 4  ♥ 5  ↻ 6" in screen_text(nl)
+        # The feed is read again (e.g. after a switch of accounts): the store now says 1 reply.
+        nl.set_items([replace(first, counts=NoteCounts(1, 0, 0)), *items[1:]])
+        await pilot.pause()
+        assert "💬 1  ♥ 0  ↻ 0" in screen_text(nl)
+
+
 async def test_note_shows_reply_repost_quote_time_and_verified_mark() -> None:
     quoted = note("dave", "the quoted words", 7200)
     item = note(

@@ -152,6 +152,7 @@ class NoteList(NoteListBase):
         self._versions.clear()
         self._counts.clear()
         self._count_versions.clear()
+        self._cache.clear()  # the update counts start again: an earlier drawing would match them
         self._older_asked = False
         self._cursor = self._top = self._top_offset = 0
         self.update_virtual_size()
