@@ -71,3 +71,17 @@ async def test_e_copies_the_npub_of_the_account_under_the_cursor_and_says_which(
         shown = str(note.render())
         assert "Copied the npub of second (not the active account" in shown and second.npub in shown
         assert app.client.session.account_name == "demo"  # copying does not switch
+
+
+async def test_at_80_columns_every_column_of_the_accounts_table_fits() -> None:
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await open_accounts(pilot, app)
+        await pilot.pause()
+        lines = [table.render_line(y).text for y in range(table.size.height)]
+        shown = "\n".join(lines)
+        demo = app.client.session.account("demo")
+        assert "encrypted (NIP-49)" in shown  # the last column is not cut off
+        assert f"{demo.npub[:13]}…{demo.npub[-6:]}" in shown
+        await pilot.press("e")  # the whole npub is still what e copies, and shown below
+        await wait_for(pilot, lambda: app.clipboard == demo.npub)

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from ..app import NostrApp
 
 
+WHOLE_NPUB_WIDTH = 120
+"""Terminal columns from which the table shows each npub whole."""
+
+
 class KeysScreen(Screen[None]):
     """Enter switches to the account under the cursor; g generates, i imports, e copies its npub."""
 
@@ -54,14 +58,20 @@ class KeysScreen(Screen[None]):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
+        whole = self.app.size.width >= WHOLE_NPUB_WIDTH  # narrower: npub1abcdefgh…uvwxyz (e copies it whole)
         for acc in self.nostr.client.session.accounts():
-            table.add_row("●" if acc.active else "", acc.name, acc.npub,
+            npub = acc.npub if whole else f"{acc.npub[:13]}…{acc.npub[-6:]}"
+            table.add_row("●" if acc.active else "", single_line(acc.name, 24), npub,
                           "read only: log in with a key to reply" if acc.read_only else "encrypted (NIP-49)",
                           key=acc.name)
         if not table.row_count:
             self.query_one("#keys-note", Static).update("No account yet: press g to generate or import one.")
         else:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def on_resize(self) -> None:
+        """The npubs are shown whole only where the columns fit."""
+        self.refresh_table()
 
     def _selected(self) -> str | None:
         table = self.query_one(DataTable)
