@@ -144,3 +144,23 @@ async def test_a_reply_in_the_thread_redraws_the_count_and_the_branch_of_the_not
         # What is drawn follows: lena's count, and diego is no longer her last reply.
         await wait_for(pilot, lambda: f"💬 {replies + 1}  ♥" in screen_text(view))
         await wait_for(pilot, lambda: "├─ diego" in screen_text(view))
+
+
+async def test_while_typing_the_footer_does_not_offer_the_react_key_and_plus_is_text() -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(110, 40)) as pilot:
+        home = await demo_home(pilot, app)
+        offered = lambda: {k.action for k in app.screen.query(FooterKey)}  # noqa: E731
+        await wait_for(pilot, lambda: "react" in offered())
+        before = home.item(0).counts
+        pane = app.screen.query_one(Compose)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: pane.display and "send" in offered())
+        assert "react" not in offered()
+        await pilot.press(*"1+1")
+        await wait_for(pilot, lambda: pane.text == "1+1")
+        assert home.item(0).counts == before and app.screen is home.screen  # no reaction asked for
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not pane.display and "react" in offered())

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import TextArea
 
 from ...client import ClientError, NoteItem, PublishStatus, Sending
 from ...protocol import nip10, nip19
@@ -64,7 +65,10 @@ class NoteScreen(Screen[None]):
         return f" — press {key} to show it"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The content-warning key is offered (and shown in the footer) only on a note that has one."""
+        """The content-warning key is offered (and shown in the footer) only on a note that has one; while the
+        compose text has the focus, + is a character there, not a reaction (the footer does not offer it)."""
+        if action == "react" and isinstance(self.focused, TextArea):
+            return False
         if action == "toggle_warning":
             item = self.selected()
             return item is not None and item.content_warning is not None
