@@ -241,7 +241,8 @@ def register(sub: Any) -> None:
         p.add_argument("--force", action="store_true", help="publish even if the list would lose more than one entry")
         p.set_defaults(func=cmd_follow)
 
-    p = sub.add_parser("thread", help="print a thread as JSON lines in tree order, with depth")
+    p = sub.add_parser("thread", help="print a thread as JSON lines in tree order, with depth; each "
+                       "carries its signed event (nostr-tui verify checks them)")
     p.add_argument("note", metavar="NOTE-REF")
     p.set_defaults(func=cmd_thread)
 
@@ -254,7 +255,8 @@ def register(sub: Any) -> None:
     p.add_argument("ref", metavar="REFERENCE")
     p.set_defaults(func=cmd_get)
 
-    p = sub.add_parser("feed", help="print a feed as JSON lines, newest first")
+    p = sub.add_parser("feed", help="print a feed as JSON lines, newest first; each carries its "
+                       "signed event (nostr-tui verify checks them)")
     p.add_argument("feed", nargs="?", choices=FEEDS, default="home")
     p.add_argument("-l", "--limit", type=_positive, default=20, help="how many notes (default 20)")
     p.set_defaults(func=cmd_feed)
