@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import DataTable, Static
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Input, Static
 
 from nostr_tui.config import Config
 from nostr_tui.tui.app import NostrApp
@@ -14,6 +15,7 @@ from nostr_tui.tui.widgets.note_list import NoteList
 from nostr_tui.tui.widgets.status_bar import StatusBar
 
 from .apps import wait_for
+from .test_app_screens import first_command
 
 
 async def open_accounts(pilot: Any, app: NostrApp) -> Any:
@@ -48,9 +50,9 @@ async def test_the_active_mark_follows_a_switch_made_from_the_palette() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         table = await open_accounts(pilot, app)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette) and isinstance(app.focused, Input))
         await pilot.press(*"second")
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: "second" in first_command(app))
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.client.session.account_name == "second")
         await wait_for(pilot, lambda: isinstance(app.screen, KeysScreen) and active_mark(table) == ["second"])

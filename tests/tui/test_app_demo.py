@@ -23,7 +23,7 @@ async def test_the_demo_opens_on_the_seed_thread_and_enter_opens_its_discussion(
         await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
         home = app.screen.query_one("#feed-home-list", NoteList)
         await wait_for(pilot, lambda: home.item_count() > 20)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "Remember when China" in screen_text(home))
         first_screen = screen_text(home)
         # No id to know, no word to guess: the quote note is there, with the Missive it quotes.
         assert "Remember when China just used to copy everything?" in first_screen

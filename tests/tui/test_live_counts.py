@@ -40,9 +40,14 @@ async def test_a_reaction_and_a_repost_update_every_row_of_the_note_in_every_tab
         global_ = feed.query_one("#feed-global-list", NoteList)
         await wait_for(pilot, lambda: len(rows_of(global_, quote)) == 1)
         await pilot.press("1")
-        while len(rows_of(home, quote)) < 2:  # the two reposts of the quote: page until both are loaded
+
+        def both_reposts() -> bool:  # the two reposts of the quote: page until both are loaded
+            if len(rows_of(home, quote)) >= 2:
+                return True
             home.action_last()
-            await pilot.pause(0.2)
+            return False
+
+        await wait_for(pilot, both_reposts)
         before = rows_of(home, quote)[0].counts
         assert not before.reacted and not before.reposted
 
@@ -71,8 +76,7 @@ async def test_a_reaction_and_a_repost_update_every_row_of_the_note_in_every_tab
         for row in [*rows_of(home, quote), *rows_of(global_, quote)]:
             assert row.counts.reposts == before.reposts + 1 and row.counts.reacted
         home.move_cursor(0)
-        await pilot.pause(0.1)
-        assert screen_text(home).count("(you)") >= 2  # ♥ n (you)  ↻ n (you)
+        await wait_for(pilot, lambda: screen_text(home).count("(you)") >= 2)  # ♥ n (you)  ↻ n (you)
 
 
 async def test_a_reply_counts_at_once_on_the_note_replied_to_in_the_feed_and_the_thread() -> None:

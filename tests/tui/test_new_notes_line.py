@@ -19,7 +19,7 @@ async def test_the_new_notes_line_leaves_the_top_notes_header_in_view() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
         home = app.screen.query_one("#feed-home-list", NoteList)
         await wait_for(pilot, lambda: home.item_count() > 20)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "sam ·" in screen_lines(home)[1])
         before = screen_lines(home)
         assert "chen reposted" in before[0] and "sam ·" in before[1]  # the top note: who reposted it, who wrote it
         await publish_events(app.demo_relay.url, [sign_event(demo_author("lena"), 1, "a new note from lena")])

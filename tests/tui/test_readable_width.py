@@ -33,17 +33,15 @@ async def test_note_text_wraps_at_100_columns_on_a_200_column_terminal() -> None
         await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
         home = app.screen.query_one("#feed-home-list", NoteList)
         await wait_for(pilot, lambda: home.item_count() > 20)
-        await pilot.pause(0.2)
-        lines = screen_lines(home)
-        assert widest(lines) <= GUTTER + 100
-        assert widest(lines) > 90  # long notes do use the width they have
+        await wait_for(pilot, lambda: widest(screen_lines(home)) > 90)  # long notes do use the width they have
+        assert widest(screen_lines(home)) <= GUTTER + 100
 
         app.open_thread(nip19.note_encode(seed_thread().quote))
         await wait_for(pilot, lambda: isinstance(app.screen, ThreadScreen) and bool(app.screen.query(ThreadView)))
         view = app.screen.query_one(ThreadView)
         await wait_for(pilot, lambda: view.item_count() >= 13)
-        await pilot.pause(0.2)
-        assert 90 < widest_text(screen_lines(view)) <= 100
+        await wait_for(pilot, lambda: widest_text(screen_lines(view)) > 90)
+        assert widest_text(screen_lines(view)) <= 100
 
 
 async def test_a_configured_width_of_0_uses_the_whole_terminal() -> None:
@@ -56,5 +54,4 @@ async def test_a_configured_width_of_0_uses_the_whole_terminal() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ThreadScreen) and bool(app.screen.query(ThreadView)))
         view = app.screen.query_one(ThreadView)
         await wait_for(pilot, lambda: view.item_count() >= 13)
-        await pilot.pause(0.2)
-        assert widest_text(screen_lines(view)) > 150  # the quote note's long lines fill the terminal
+        await wait_for(pilot, lambda: widest_text(screen_lines(view)) > 150)  # the quote's lines fill the terminal

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import DataTable
+from textual.command import CommandList, CommandPalette
+from textual.widgets import DataTable, Input
 
 from nostr_tui.config import Config
 from nostr_tui.demo import demo_identities
@@ -23,14 +24,20 @@ def missive() -> str:
     return next(i.pubkey for i in demo_identities() if i.display_name == "China Morning Missive")
 
 
-async def palette(pilot: Any, text: str) -> list[str]:
-    await pilot.press("ctrl+p")
-    await pilot.pause(0.2)
-    await pilot.press(*text)
-    await pilot.pause(0.6)
+async def palette(pilot: Any, text: str, expect: str) -> list[str]:
+    """Type `text` into the command palette; the options it offers once one of them contains `expect`."""
     app = pilot.app
-    return [str(o.prompt) for o in app.screen.query("CommandList").first().options] if app.screen.query(
-        "CommandList") else []
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette) and isinstance(app.focused, Input))
+    await pilot.press(*text)
+
+    def options() -> list[str]:
+        if not isinstance(app.screen, CommandPalette):
+            return []
+        return [str(o.prompt) for o in app.screen.query_one(CommandList).options]
+
+    await wait_for(pilot, lambda: any(expect in o for o in options()))
+    return options()
 
 
 async def started(pilot: Any, app: NostrApp) -> None:
@@ -43,7 +50,7 @@ async def test_the_palette_finds_a_person_by_their_display_name_and_opens_the_pr
     app = NostrApp(Config(relays=()), demo=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot, app)
-        options = await palette(pilot, "Morning Missive")
+        options = await palette(pilot, "Morning Missive", "Open profile missive")
         assert options and "Open profile missive · desk@morningmissive.example" in options[0]
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
@@ -70,9 +77,10 @@ async def test_a_broken_reference_in_the_palette_says_it_is_invalid() -> None:
         await started(pilot, app)
         good = nip19.npub_encode(missive())
         broken = good[:-1] + ("q" if good[-1] != "q" else "p")  # one character off: the checksum fails
-        options = await palette(pilot, broken)
+        options = await palette(pilot, broken, "Not a valid npub:")
         assert options and options[0].startswith("Not a valid npub:")
         assert not any("Search the local store" in o for o in options)
         await pilot.press("escape")
-        options = await palette(pilot, "note1nothingofthesort")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+        options = await palette(pilot, "note1nothingofthesort", "Not a valid note id:")
         assert options and options[0].startswith("Not a valid note id:")
