@@ -87,3 +87,23 @@ async def test_at_80_columns_every_column_of_the_accounts_table_fits() -> None:
         assert f"{demo.npub[:13]}…{demo.npub[-6:]}" in shown
         await pilot.press("e")  # the whole npub is still what e copies, and shown below
         await wait_for(pilot, lambda: app.clipboard == demo.npub)
+
+
+async def test_p_opens_the_accounts_profile_where_e_edits_it_and_the_editor_fits_80x24() -> None:
+    from nostr_tui.tui.screens.profile import ProfileScreen
+    from nostr_tui.tui.screens.profile_edit import ProfileEditor
+
+    from .test_small_terminal import fits
+
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_accounts(pilot, app)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
+        assert app.screen.pubkey == app.client.session.pubkey  # the active account's (the cursor's row)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileEditor) and bool(app.screen.query(".dialog")))
+        await wait_for(pilot, lambda: app.screen.query_one(".dialog").region.area > 0)
+        fits(app, may_scroll=True)  # seven fields: at 80x24 the editor scrolls rather than clip
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))

@@ -25,13 +25,15 @@ WHOLE_NPUB_WIDTH = 120
 
 
 class KeysScreen(Screen[None]):
-    """Enter switches to the account under the cursor; g generates, i imports, e copies its npub."""
+    """Enter switches to the account under the cursor; g generates, i imports, e copies its npub, p opens its
+    profile."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="keys.back"),
         Binding("enter", "use", "Switch to", id="keys.use", priority=True),  # the table would take Enter
         Binding("g,i", "add", "Generate/import", id="keys.add"),
         Binding("e", "export", "Copy npub", id="keys.export"),
+        Binding("p", "profile", "Profile", id="keys.profile"),
     ]
 
     @property
@@ -93,6 +95,12 @@ class KeysScreen(Screen[None]):
         """Enter on a row (the table takes Enter itself): switch to that account."""
         event.stop()
         self.action_use()
+
+    def action_profile(self) -> None:
+        """The profile of the account under the cursor (the active account's can be edited there with e)."""
+        name = self._selected()
+        if name is not None:
+            self.nostr.open_profile(self.nostr.client.session.account(name).pubkey)
 
     def action_add(self) -> None:
         """The generate/import choices."""

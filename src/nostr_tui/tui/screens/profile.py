@@ -120,7 +120,7 @@ class ProfileScreen(OneListScreen):
     def action_edit(self) -> None:
         """Edit the profile, when it is the user's own."""
         if self.pubkey != self.nostr.client.session.pubkey:
-            self.notify("Only your own profile can be edited (open it from the accounts screen, K).", markup=False)
+            self.notify("Only your own profile can be edited (K, then p on your account).", markup=False)
             return
         self.edit_profile()
 
