@@ -107,3 +107,23 @@ async def test_p_opens_the_accounts_profile_where_e_edits_it_and_the_editor_fits
         fits(app, may_scroll=True)  # seven fields: at 80x24 the editor scrolls rather than clip
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
+
+
+async def test_your_own_profile_offers_editing_and_not_following_or_muting_yourself() -> None:
+    from textual.widgets._footer import FooterKey
+
+    from nostr_tui.tui.screens.profile import ProfileScreen
+
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_accounts(pilot, app)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
+        offered = lambda: {k.action for k in app.screen.query(FooterKey)}  # noqa: E731
+        await wait_for(pilot, lambda: "edit" in offered())
+        assert "follow" not in offered() and "mute_person" not in offered()
+        card = app.screen.query_one("#profile-card", Static)
+        await wait_for(pilot, lambda: "Your profile · e to edit it" in str(card.render()))
+        assert "follow" not in str(card.render())
+        await pilot.press("f", "m")  # nothing to confirm: you do not follow or mute yourself
+        assert isinstance(app.screen, ProfileScreen)

@@ -38,6 +38,17 @@ class ProfileScreen(OneListScreen):
 
     LIST_ID = "profile-list"
 
+    @property
+    def own(self) -> bool:
+        """True on the profile of the active account."""
+        return self.pubkey == self.nostr.client.session.pubkey
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Your own profile does not offer following or muting yourself."""
+        if action in ("follow", "mute_person"):
+            return not self.own
+        return super().check_action(action, parameters)
+
     def heading(self) -> Static:
         return Static("", id="profile-card")
 
@@ -55,7 +66,10 @@ class ProfileScreen(OneListScreen):
         if profile and profile.about:
             t.append("\n")
             t.append_text(safe_text(profile.about[:600]))
-        t.append("\n" + ("You follow them · f to unfollow" if following else "f to follow"), style="italic")
+        if self.own:
+            t.append("\nYour profile · e to edit it", style="italic")
+        else:
+            t.append("\n" + ("You follow them · f to unfollow" if following else "f to follow"), style="italic")
         return t
 
     async def fill(self) -> None:
