@@ -132,16 +132,16 @@ def check(kind: int, base: Event | None, content: str, tags: Sequence[Sequence[s
         named = set(change.remove) | {(t[0], t[1]) for t in change.add}
         lost = {k for k in old - new if k not in named}
         if lost:  # cannot happen by construction; a guard, never a publish
-            raise ListShrinks(f"this change would drop {len(lost)} entries of your {what} it does not name")
+            raise ListShrinks(f"this change would drop {len(lost)} entries of your {what} it does not name",
+                              confirmable=False)
     if force:
         return
     if old and not new:
         entries_word = "entry" if len(old) == 1 else "entries"
-        raise ListShrinks(f"this would empty your {what} ({len(old)} {entries_word}); confirm it (--force)")
+        raise ListShrinks(f"this would empty your {what} ({len(old)} {entries_word})")
     if kind == PROFILE:
         dropped = {k for k, _ in old} - {k for k, _ in new}
         if len(dropped) > 1:
-            raise ListShrinks(f"this would remove {len(dropped)} fields of your profile; confirm it (--force)")
+            raise ListShrinks(f"this would remove {len(dropped)} fields of your profile")
     elif len(new) < len(old) - 1:
-        raise ListShrinks(f"this would leave {len(new)} of the {len(old)} entries of your {what}; confirm it "
-                          "(--force)")
+        raise ListShrinks(f"this would leave {len(new)} of the {len(old)} entries of your {what}")
