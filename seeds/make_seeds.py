@@ -29,7 +29,7 @@ from nostr_tui.protocol.event import Event, compute_id, parse_event
 from nostr_tui.protocol.keys import SecretKey
 from nostr_tui.protocol.nip19 import Nevent, encode, npub_encode
 
-BASE = int(datetime(2026, 11, 27, 18, 0, tzinfo=UTC).timestamp())  # the newest notes are from about here
+BASE = int(datetime(2026, 11, 27, 18, 0, tzinfo=UTC).timestamp())  # the everyday notes end about here
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "nostr_tui" / "demo" / "seed_events.jsonl"
 HINT = DEMO_RELAY_HINT
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -209,7 +209,9 @@ def _profiles(b: Builder, rng: random.Random) -> None:
 
 
 def _thread(b: Builder) -> dict[str, Event]:
-    t0 = BASE - 20 * HOUR
+    # The thread is the newest thing the demo holds (after the everyday notes and their reactions), and its
+    # last event is a repost of the quote: the demo's home feed opens on the quote note.
+    t0 = BASE + 3 * HOUR
     topics = [["t", "ai"], ["t", "opensource"], ["t", "china"]]
     ev: dict[str, Event] = {}
     ev["original"] = b.sign("peter", 1, t0, PETER_NOTE, [["t", "ai"], ["t", "meta"]])
@@ -224,7 +226,7 @@ def _thread(b: Builder) -> dict[str, Event]:
     for key, who, content, minutes in THREAD_REACTIONS:
         b.react(who, ev[key].created_at + minutes * MINUTE, ev[key], content)
     b.repost("kenji", m.created_at + 3 * HOUR, m)
-    b.repost("lena", q_time + 5 * HOUR, ev["quote"])
+    b.repost("lena", q_time + 50 * MINUTE, ev["quote"])
     b.repost("chen", q_time + 6 * HOUR, ev["quote"])
     return ev
 

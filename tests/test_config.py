@@ -34,7 +34,7 @@ def test_example_config_is_valid_and_names_every_setting() -> None:
     assert cfg.relays and cfg.network.connect_timeout > 0
     for name in ("connect_timeout", "ping_interval", "eose_timeout", "publish_timeout", "backoff_initial",
                  "backoff_max", "healthy_after", "max_frame_bytes", "nip11_timeout", "max_cache_mb",
-                 "passphrase_command", "log_n", "[keymap]", "data_dir", "auth"):
+                 "passphrase_command", "log_n", "[keymap]", "data_dir", "auth", "[ui]", "max_width"):
         assert name in text, f"config.example.toml does not mention {name}"
 
 
@@ -48,6 +48,11 @@ def test_example_config_is_valid_and_names_every_setting() -> None:
         ("[keys]\nlog_n = 40\n", "log_n must be between"),
         ('[keymap]\n"feed.reply" = 3\n', "[keymap] feed.reply must be a string"),
         ("relays = 3\n", "relays must be a list"),
+        ("[ui]\nmax_width = 10\n", "[ui] max_width must be 0 (the whole terminal) or between 40 and 1000"),
+        ('[ui]\nmax_width = "wide"\n', "max_width must be int"),
+        ("[ui]\nmax_width = true\n", "max_width must be a number"),
+        ("[ui]\nmaxwidth = 80\n", "unknown setting 'maxwidth'"),
+        ("ui = 3\n", "[ui] must be a table"),
     ],
 )
 def test_bad_values_give_one_line_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -90,3 +95,12 @@ def test_first_run_writes_the_commented_default_config_once(tmp_path: Path, monk
     written.write_text('[[relays]]\nurl = "ws://127.0.0.1:1"\n')
     assert write_default_config() is None  # never overwrites the person's config
     assert load_config().read_relays() == ["ws://127.0.0.1:1"]
+
+
+def test_the_readable_width_is_read_and_defaults_to_100_columns(tmp_path: Path) -> None:
+    assert Config().ui.max_width == 100
+    path = tmp_path / "c.toml"
+    path.write_text("[ui]\nmax_width = 0\n")
+    assert load_config(path).ui.max_width == 0
+    path.write_text("[ui]\nmax_width = 72\n")
+    assert load_config(path).ui.max_width == 72

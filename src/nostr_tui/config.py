@@ -69,6 +69,16 @@ class KeysConfig:
 
 
 @dataclass(frozen=True)
+class UiConfig:
+    """How the terminal interface draws."""
+
+    max_width: int = 100  # the widest a note's text lines get, in columns (0: the whole terminal)
+
+
+MIN_WIDTH, MAX_WIDTH = 40, 1000
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the program reads from config.toml."""
 
@@ -79,6 +89,7 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     data_dir: Path | None = None
     source: Path | None = None
+    ui: UiConfig = field(default_factory=UiConfig)
 
     def read_relays(self) -> list[str]:
         """URLs of relays read from."""
@@ -152,7 +163,7 @@ def parse_duration(text: str, where: str) -> float | None:
 def parse_config(raw: dict[str, Any], source: Path | None = None) -> Config:
     """Build a Config from a parsed TOML document. Raises ConfigError naming the bad key."""
     where = str(source) if source else "config"
-    _check_known(raw, {"relays", "network", "store", "keys", "keymap", "data_dir"}, where)
+    _check_known(raw, {"relays", "network", "store", "keys", "keymap", "ui", "data_dir"}, where)
     relays_raw = raw.get("relays")
     relays: tuple[RelayConfig, ...]
     if relays_raw is None:
@@ -217,6 +228,8 @@ def parse_config(raw: dict[str, Any], source: Path | None = None) -> Config:
             name = k if k.isprintable() else repr(k)  # no line breaks or escapes in a one-line error
             raise ConfigError(f"{where}: [keymap] {name} must be a string such as \"ctrl+r\"")
 
+    ui = _ui(_section(raw, "ui", where), f"{where}: [ui]")
+
     data_dir_raw = raw.get("data_dir")
     if data_dir_raw is not None and not isinstance(data_dir_raw, str):
         raise ConfigError(f"{where}: data_dir must be a path string")
@@ -224,7 +237,16 @@ def parse_config(raw: dict[str, Any], source: Path | None = None) -> Config:
         data_dir = Path(data_dir_raw).expanduser() if data_dir_raw else None
     except (RuntimeError, ValueError):  # "~nosuchuser", or a NUL byte in the user name
         raise ConfigError(f"{where}: data_dir {data_dir_raw!r}: cannot find that home directory") from None
-    return Config(relays, network, store, keys, dict(keymap_raw), data_dir, source)
+    return Config(relays, network, store, keys, dict(keymap_raw), data_dir, source, ui)
+
+
+def _ui(section: dict[str, Any], where: str) -> UiConfig:
+    _check_known(section, {"max_width"}, where)
+    width = _typed(section, "max_width", int, UiConfig.max_width, where)
+    if width != 0 and not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise ConfigError(f"{where} max_width must be 0 (the whole terminal) or between {MIN_WIDTH} and "
+                          f"{MAX_WIDTH} columns, not {width}")
+    return UiConfig(width)
 
 
 def default_config_text() -> str:

@@ -18,7 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is not None:
         return cli.run(args)
     try:
-        from .tui.app import run_app
+        from .tui.run import run_app
     except ModuleNotFoundError as exc:  # pragma: no cover - only while the TUI is absent
         return cli.common.fail(f"the terminal interface is not available ({exc.name})")
     return run_app(args)

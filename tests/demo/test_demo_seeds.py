@@ -207,3 +207,13 @@ def test_there_is_plenty_to_scroll(events: list[Event], by_id: dict[str, Event])
         assert root is not None and root[1] in by_id
         reply = _marked(ev, "reply")
         assert reply is None or reply[1] in by_id
+
+
+def test_the_newest_note_is_a_repost_of_the_quote_so_the_demo_opens_on_it(events: list[Event]) -> None:
+    thread = seed_thread(events)
+    newest = max((ev for ev in events if ev.kind in (1, 6)), key=lambda ev: ev.created_at)
+    assert newest.kind == 6 and newest.tag_values("e") == [thread.quote]
+    everyday = [ev for ev in events if ev.kind == 1 and ev.id not in {thread.original, thread.missive, thread.quote,
+                                                                      *thread.discussion}]
+    assert max(ev.created_at for ev in everyday) < min(ev.created_at for ev in events
+                                                       if ev.id in (thread.original, thread.missive))

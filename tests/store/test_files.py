@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from nostr_tui.protocol.filters import Filter
 from nostr_tui.store import CacheCorruptError, EventCache, StateCorruptError, StateStore, Store, StoreError
-from nostr_tui.store.db import connect, migrate, schema_version
-from nostr_tui.store.schema import CACHE_MIGRATIONS
+from nostr_tui.store.db import Database, Migration, connect, migrate, schema_version
+from nostr_tui.store.schema import CACHE_MIGRATIONS, STATE_MIGRATIONS
 
 from .conftest import Clock, make_event, pubkey_of
 
@@ -35,6 +37,38 @@ def test_a_version_1_cache_is_migrated(tmp_path: Path, clock: Clock) -> None:
     assert cache.search("root NOTE") == [root]
     assert cache.counts([root.id])[root.id].replies == 1
     cache.close()
+
+
+class _OtherProcessFirst(Database):
+    """A connection that, as it first asks for the write lock, finds that another process has just migrated the
+    file (two commands started at once on a new profile)."""
+
+    def __init__(self, db: Database, other: Database, migrations: Sequence[Migration], what: str) -> None:
+        super().__init__(db.conn, db.path)
+        self.other: Database | None = other
+        self.migrations, self.what = migrations, what
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.other is not None:
+            other, self.other = self.other, None
+            migrate(other, self.migrations, self.what)
+        with super().transaction() as conn:
+            yield conn
+
+
+@pytest.mark.parametrize(("migrations", "what"), [(STATE_MIGRATIONS, "state file"), (CACHE_MIGRATIONS, "event cache")])
+def test_a_file_migrated_by_another_process_meanwhile_is_not_migrated_twice(
+    tmp_path: Path, migrations: Sequence[Migration], what: str
+) -> None:
+    path = tmp_path / "new.sqlite3"
+    mine, theirs = connect(path), connect(path)
+    assert schema_version(mine.conn) == 0
+    racing = _OtherProcessFirst(mine, theirs, migrations, what)
+    assert migrate(racing, migrations, what) == len(migrations)  # not "table ... already exists"
+    assert schema_version(mine.conn) == len(migrations)
+    mine.close()
+    theirs.close()
 
 
 def test_garbage_cache_gives_one_line_and_is_moved_aside(tmp_path: Path, clock: Clock) -> None:

@@ -14,7 +14,31 @@ from nostr_tui.tui.widgets.compose import Compose
 from nostr_tui.tui.widgets.note_list import NoteList
 from nostr_tui.tui.widgets.thread_view import ThreadView
 
-from .apps import wait_for
+from .apps import screen_text, wait_for
+
+
+async def test_the_demo_opens_on_the_seed_thread_and_enter_opens_its_discussion() -> None:
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+        home = app.screen.query_one("#feed-home-list", NoteList)
+        await wait_for(pilot, lambda: home.item_count() > 20)
+        await wait_for(pilot, lambda: "Remember when China" in screen_text(home))
+        first_screen = screen_text(home)
+        # No id to know, no word to guess: the quote note is there, with the Missive it quotes.
+        assert "Remember when China just used to copy everything?" in first_screen
+        assert "For those following the pitched battle over AI" in first_screen
+        thread = seed_thread()
+        assert home.selected_item is not None and home.selected_item.event.id == thread.quote
+
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ThreadScreen) and bool(app.screen.query(ThreadView)))
+        view = app.screen.query_one(ThreadView)
+        await wait_for(pilot, lambda: view.item_count() >= 13)
+        rows = [view.row(i) for i in range(view.item_count())]
+        assert rows[0].item.event.id == thread.quote and rows[0].is_focus
+        assert {r.item.event.id for r in rows[1:]} >= set(thread.discussion)
+        assert max(r.depth for r in rows) >= 2  # a tree, not a flat list
 
 
 async def test_demo_feed_thread_and_reply(demo_port_held: int) -> None:

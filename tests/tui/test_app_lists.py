@@ -60,6 +60,7 @@ async def test_m_mutes_the_author_at_once_and_u_undoes_it() -> None:
 
         await pilot.press("u")  # undo: the mute list loses them again, which empties it: that is asked first
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and "empty" in app.screen.question)
+        assert "--force" not in app.screen.question  # a question in the app, not the command line's flag
         await pilot.press("y")
         await wait_for(pilot, lambda: app.client.lists.mutes.pubkeys == frozenset())
         after = await query_relay(url, {"authors": [me], "kinds": [10000]})

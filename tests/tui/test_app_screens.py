@@ -178,6 +178,9 @@ async def test_first_run_welcome_offers_keys_and_logs_in_read_only(tmp_path: Any
         npub = nip19.npub_encode(SecretKey.generate().public_key)
         await pilot.press(*npub)
         await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputModal) and "name" in text_of(
+            app.screen.query(Static).first()))
+        await pilot.press(*"reader", "enter")
         session = app.client.session
         await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and session.account_name is not None)
         assert app.client.session.read_only
@@ -191,7 +194,7 @@ def test_the_tui_logs_to_a_private_file(tmp_path: Any) -> None:
     import logging
     import stat
 
-    from nostr_tui.tui.app import log_to_file
+    from nostr_tui.tui.run import log_to_file
 
     path = log_to_file(tmp_path / "logs" / "nostr-tui.log")
     assert path is not None
@@ -222,6 +225,8 @@ async def test_generating_a_key_asks_the_passphrase_twice_in_modals(tmp_path: An
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         # different answers: refused, nothing created
         await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
+        await pilot.press("enter")  # the suggested account name
         for answer in ("one passphrase", "another one"):
             await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
             await pilot.press(*answer, "enter")
@@ -230,6 +235,8 @@ async def test_generating_a_key_asks_the_passphrase_twice_in_modals(tmp_path: An
         assert app.client.session.accounts() == []
         # the same twice: the account exists, encrypted with that passphrase
         await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
+        await pilot.press("enter")
         for _ in range(2):
             await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
             await pilot.press(*"correct horse", "enter")

@@ -18,7 +18,7 @@ from nostr_tui.tui.widgets.thread_view import ThreadView
 
 from .apps import wait_for
 
-CLOCK = 1_795_888_800.0  # 2026-11-28 18:00 UTC: a day after the newest demo notes, so relative times are stable
+CLOCK = 1_795_888_800.0  # 2026-11-28 18:00 UTC: 13 hours after the newest demo note, so relative times are stable
 SIZE = (100, 36)
 
 

@@ -122,7 +122,7 @@ async def test_status_bar_shows_account_relays_and_unsent() -> None:
         bar.set_relays(2, 3)
         bar.unsent = 1
         await pilot.pause()
-        assert bar.render().plain == "[b]alice[/b] · relays 2/3 connected · 1 unsent"
+        assert bar.render().plain == "[b]alice[/b] · relays 2/3 connected · 1 unsent (O)"  # O: the outbox
         assert not bar.has_class("-offline")
         bar.set_relays(0, 3)
         bar.unsent = 0

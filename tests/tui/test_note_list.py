@@ -99,7 +99,7 @@ async def test_new_notes_do_not_move_the_view_and_n_jumps_to_them() -> None:
         await pilot.pause()
         after = screen_lines(nl)
         assert after[0].strip().startswith("3 new notes (press n / .)")
-        assert after[1:] == before[1:]  # the banner covers the top row; nothing else moved
+        assert after[1:] == before[:-1]  # the line covers no note: the view moved down by one row
         assert nl.selected_item is selected
         assert "fresh" not in "\n".join(after)
         nl.prepend_new([fake_note(1000, "fresh 0")])  # a repeat is not counted twice
@@ -149,6 +149,23 @@ async def test_update_item_refreshes_counts_and_names_in_place() -> None:
         assert "Renamed" in text
         assert nl.cursor == 1 and nl.selected_item is not None
         assert nl.selected_item.counts.reactions == 42
+
+
+async def test_a_reload_after_new_counts_draws_the_reloaded_notes_not_an_earlier_drawing() -> None:
+    items = feed(5)
+    app = FeedApp(items)
+    async with app.run_test(size=SIZE) as pilot:
+        nl = app.feed
+        first = items[0]
+        await pilot.pause()
+        assert "💬 0  ♥ 0  ↻ 0" in screen_text(nl)
+        nl.set_counts([(first.event.id, NoteCounts(4, 5, 6))])
+        await pilot.pause()
+        assert "💬 4  ♥ 5  ↻ 6" in screen_text(nl)
+        # The feed is read again (e.g. after a switch of accounts): the store now says 1 reply.
+        nl.set_items([replace(first, counts=NoteCounts(1, 0, 0)), *items[1:]])
+        await pilot.pause()
+        assert "💬 1  ♥ 0  ↻ 0" in screen_text(nl)
 
 
 async def test_note_shows_reply_repost_quote_time_and_verified_mark() -> None:

@@ -20,7 +20,7 @@ _MODULE_OF = {
     **dict.fromkeys(("req", "publish"), "net_cmds"),
     "cache": "cache_cmds",
     "keys": "keys_cmds",
-    **dict.fromkeys(("post", "reply", "react", "repost", "follow", "unfollow", "thread", "feed"), "client_cmds"),
+    **dict.fromkeys(("post", "reply", "react", "repost", "follow", "unfollow", "thread", "feed", "get"), "client_cmds"),
     **dict.fromkeys(("mute", "unmute", "profile", "lists", "relays"), "lists_cmds"),
 }
 
@@ -45,7 +45,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser: for a known command in `argv`, only that command's module is loaded."""
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="A terminal Nostr client. Without a command it opens the terminal interface.",
+        description="A terminal Nostr client. Without a command it opens the terminal interface (that needs a "
+        "terminal on stdin and stdout; without one it exits 2).",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--config", type=Path, metavar="PATH", help="config file (default: platformdirs config dir)")

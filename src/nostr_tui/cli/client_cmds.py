@@ -1,7 +1,8 @@
-"""`nostr-tui post|reply|react|repost|follow|unfollow|thread|feed`: the headless client from a shell.
+"""`nostr-tui post|reply|react|repost|follow|unfollow|thread|feed|get`: the headless client from a shell.
 
 Publishing commands print one JSON line per relay ({"relay","status","message","id"}) and exit 0 when at
-least one relay accepted; `thread` and `feed` print one JSON line per note.
+least one relay accepted; `thread` and `feed` print one JSON line per note (the signed event under "event");
+`get` prints the signed event a reference names.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ..protocol import nip19
-from .common import CliError, print_json, run_client, warn
+from .common import CliError, json_line, print_json, run_client, warn
 
 if TYPE_CHECKING:
     from ..client import Author, Client, ListUpdate, NoteItem, Sending, ThreadRow
+    from ..protocol.event import Event
 
 FEEDS = ("home", "mentions", "global")
 
@@ -46,13 +48,8 @@ def change_list(args: argparse.Namespace, change: Callable[[Client], Awaitable[L
     """Make a list change; print each relay's answer (or that nothing had to change) and exit 0 when the
     change is published or was not needed."""
 
-    from ..client import ListShrinks
-
     async def work(client: Client) -> bool:
-        try:
-            update = await change(client)
-        except ListShrinks as exc:
-            raise CliError(f"{exc}: nothing was changed; run it again with --force to publish it anyway") from None
+        update = await change(client)
         if update.sending is None:
             print_json({"changed": False, "message": update.message})
             return True
@@ -177,6 +174,37 @@ def cmd_feed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_get(args: argparse.Namespace) -> int:
+    """Fetch the event or profile a NIP-19 reference names (with its relay hints) and print it signed."""
+    from ..client import NotFound
+
+    ref = args.ref.strip()
+    text = ref.removeprefix("nostr:")
+    if text.startswith(("nsec1", "ncryptsec1")):
+        raise CliError("that is a secret key: `get` fetches public things (a note, nevent, npub, nprofile or naddr); "
+                       "never paste a secret key on a command line")
+    try:
+        entity = None if len(text) == 64 else nip19.decode(ref)
+    except nip19.Nip19Error as exc:
+        raise CliError(f"not a Nostr reference: {exc.reason} (give a note, nevent, npub, nprofile, naddr, a "
+                       "nostr: URI or a hex event id)") from None
+
+    async def work(client: Client) -> Event:
+        if isinstance(entity, nip19.Npub | nip19.Nprofile):
+            hints = entity.relays if isinstance(entity, nip19.Nprofile) else ()
+            found = await client.people.profile_event(entity.pubkey, hints)
+            if found is None:
+                raise NotFound(f"no profile of {nip19.npub_encode(entity.pubkey)[:20]}… in the cache or on the "
+                               "relays")
+            return found
+        if isinstance(entity, nip19.Naddr):
+            return await client.threads.find_address(entity.kind, entity.author, entity.identifier, entity.relays)
+        return await client.threads.find(text)  # note, nevent, hex id
+
+    sys.stdout.write(json_line(run_client(args, work).to_json()))
+    return 0
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -213,11 +241,22 @@ def register(sub: Any) -> None:
         p.add_argument("--force", action="store_true", help="publish even if the list would lose more than one entry")
         p.set_defaults(func=cmd_follow)
 
-    p = sub.add_parser("thread", help="print a thread as JSON lines in tree order, with depth")
+    p = sub.add_parser("thread", help="print a thread as JSON lines in tree order, with depth; each "
+                       "carries its signed event (nostr-tui verify checks them)")
     p.add_argument("note", metavar="NOTE-REF")
     p.set_defaults(func=cmd_thread)
 
-    p = sub.add_parser("feed", help="print a feed as JSON lines, newest first")
+    p = sub.add_parser(
+        "get", help="fetch the event or profile a reference names and print it signed (one JSON line)",
+        description="Fetch what a NIP-19 reference names (note, nevent, npub, nprofile, naddr, a nostr: URI or a hex "
+        "event id): from the cache, else from the read relays, its relay hints and the author's relays (NIP-65). "
+        "Prints the signed event (a profile: its kind 0 event) as one JSON line; exit 1 when it is not found.",
+    )
+    p.add_argument("ref", metavar="REFERENCE")
+    p.set_defaults(func=cmd_get)
+
+    p = sub.add_parser("feed", help="print a feed as JSON lines, newest first; each carries its "
+                       "signed event (nostr-tui verify checks them)")
     p.add_argument("feed", nargs="?", choices=FEEDS, default="home")
     p.add_argument("-l", "--limit", type=_positive, default=20, help="how many notes (default 20)")
     p.set_defaults(func=cmd_feed)

@@ -26,6 +26,7 @@ from .errors import (
 from .events import (
     AccountChanged,
     ClientEvent,
+    CountsChanged,
     FeedNew,
     ListsChanged,
     Message,
@@ -46,6 +47,7 @@ from .publisher import DeliveryState, OutboxItem, Sending
 from .routing import RelayList
 from .session import AccountInfo
 from .signer import EventTemplate, Signer
+from .strength import PassphraseStrength, passphrase_strength
 
 __all__ = [
     "AccountChanged",
@@ -57,6 +59,7 @@ __all__ = [
     "Client",
     "ClientError",
     "ClientEvent",
+    "CountsChanged",
     "DeliveryState",
     "EventTemplate",
     "Feed",
@@ -76,6 +79,7 @@ __all__ = [
     "Notifications",
     "OutboxChanged",
     "OutboxItem",
+    "PassphraseStrength",
     "Profile",
     "ProfileUpdated",
     "PruneReport",
@@ -93,4 +97,5 @@ __all__ = [
     "ThreadRow",
     "ThreadUpdated",
     "WrongPassphrase",
+    "passphrase_strength",
 ]

@@ -132,7 +132,8 @@ def check(kind: int, base: Event | None, content: str, tags: Sequence[Sequence[s
         named = set(change.remove) | {(t[0], t[1]) for t in change.add}
         lost = {k for k in old - new if k not in named}
         if lost:  # cannot happen by construction; a guard, never a publish
-            raise ListShrinks(f"this change would drop {len(lost)} entries of your {what} it does not name")
+            raise ListShrinks(f"this change would drop {len(lost)} entries of your {what} it does not name",
+                              confirmable=False)
     if force:
         return
     if old and not new:

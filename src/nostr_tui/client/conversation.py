@@ -144,6 +144,25 @@ class Threads:
             raise NotFound(f"note {event_id[:12]}… not found in the cache or on the relays")
         return found
 
+    async def find_address(self, kind: int, author: str, identifier: str, hints: Iterable[str] = ()) -> Event:
+        """The newest event at an address (an naddr: kind, author, `d` identifier), from the store, else from the
+        read relays, the hints and the author's relays. Raises NotFound."""
+        tags = {"d": [identifier]} if 30000 <= kind < 40000 else None  # replaceable kinds carry no `d`
+        wanted = Filter.make(kinds=[kind], authors=[author], tags=tags)
+
+        async def newest() -> Event | None:
+            found = await self._store.read_cache(lambda c: c.query(wanted))
+            return max(found, key=lambda e: (e.created_at, e.id), default=None)
+
+        event = await newest()
+        if event is None:
+            relays = list(dict.fromkeys(self._relays.read_urls() + hint_urls(hints) + await self._outboxes(author)))
+            await self._ingest.fetch([wanted], relays=relays or None)
+            event = await newest()
+        if event is None:
+            raise NotFound(f"nothing at {kind}:{author[:12]}…:{identifier[:40]} in the cache or on the relays")
+        return event
+
     async def seen_on(self, event_id: str) -> list[str]:
         """The relays a stored note was received from (for relay hints)."""
         return await self._store.read_cache(lambda c: c.seen_on(event_id))

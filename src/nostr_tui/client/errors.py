@@ -67,7 +67,12 @@ class ListUnavailable(ClientError):
 
 
 class ListShrinks(ClientError):
-    """A change would drop more than the one entry removed, or empty the list; it needs an explicit yes."""
+    """A change would drop more than the one entry removed, or empty the list; it needs an explicit yes.
+    `reason` says what would be lost; the message adds how to say yes on the command line (--force)."""
+
+    def __init__(self, reason: str, *, confirmable: bool = True) -> None:
+        super().__init__(f"{reason}; confirm it (--force)" if confirmable else reason)
+        self.reason = reason
 
 
 NO_ACCOUNT_HINT = "no account: add one with `nostr-tui keys generate` or `keys import`"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..relay.notifications import RelayResult, RelayState
-from .models import Author, NoteItem, ThreadRow
+from .models import Author, NoteCounts, NoteItem, ThreadRow
 
 if TYPE_CHECKING:
     from .session import AccountInfo
@@ -28,10 +28,19 @@ class RelayStatusChanged:
 
 @dataclass(frozen=True, slots=True)
 class FeedNew:
-    """New notes arrived for a feed (newest first); a front end holds them until the reader asks."""
+    """New notes arrived for a feed (newest first); a front end holds them until the reader asks. `own`: a note
+    the user just published (in the outbox, maybe on no relay yet), to show at once."""
 
     feed: str
     items: tuple[NoteItem, ...]
+    own: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CountsChanged:
+    """Notes got replies, reactions or reposts (the user's own included): their counts now, by note id."""
+
+    counts: tuple[tuple[str, NoteCounts], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +72,7 @@ class PublishProgress:
 @dataclass(frozen=True, slots=True)
 class OutboxChanged:
     """The outbox changed: `unsent` events no relay has accepted yet, `partial` accepted by some relays but
-    still pending on others (`pending_relays` deliveries in all)."""
+    still pending on others (`pending_relays` relays, counted once each)."""
 
     unsent: int
     partial: int = 0
@@ -96,6 +105,7 @@ class Message:
 ClientEvent = (
     RelayStatusChanged
     | FeedNew
+    | CountsChanged
     | ThreadUpdated
     | ProfileUpdated
     | PublishProgress

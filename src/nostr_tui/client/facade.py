@@ -25,6 +25,7 @@ from ..relay.connection import ConnectFn, default_connect
 from ..relay.pool import RelayPool
 from ..store.aio import Store
 from .conversation import Threads
+from .counts import CountsWatch
 from .errors import ClientError, translated
 from .events import Message, Notifications
 from .feeds import Feeds
@@ -104,9 +105,12 @@ class Client:
         self.drafts = Drafts(self._store)
         self.search = Search(self._store, self.people, self.context)
         self.cache = CacheAdmin(cache_file(base))
+        self._counts = CountsWatch(self._store, self.notifications, lambda: self.context().me, spawn)
+        self.ingest.on_counts_changed(self._counts.changed)
         self.relays.on_connected(self.publisher.retry)
         self.publisher.before_delivery(self.lists.before_delivery)
         self.lists.on_follows_changed(self.feeds.follows_changed)
+        self.publisher.on_enqueued(self.feeds.own_published)
         self.session.on_switch(self._account_switched)
 
     def __repr__(self) -> str:
@@ -170,8 +174,12 @@ class Client:
     # -- wiring ----------------------------------------------------------------------------------
 
     def context(self) -> ItemContext:
-        """Mutes, follows and NIP-05 verdicts, for decorating notes."""
-        return ItemContext(self.lists.mutes, self.lists.follows, self.people.nip05_state)
+        """Mutes, follows, NIP-05 verdicts and who is reading, for decorating notes."""
+        try:
+            me = self.session.pubkey
+        except ClientError:  # a malformed NOSTR_SECRET_KEY: nothing is marked as the reader's
+            me = None
+        return ItemContext(self.lists.mutes, self.lists.follows, self.people.nip05_state, me)
 
     def _warn(self, text: str) -> None:
         self.notifications.put(Message(text, "warning"))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..protocol.event import Event
-from ..protocol.filters import Filter
+from ..protocol.filters import Filter, matches_any
 from ..relay.subscription import Received
 from ..store.aio import Store
 from ..store.cache import EventCache
@@ -162,6 +162,20 @@ class Feed:
         if items:
             self._feeds.announce(self.key, items)
 
+    def wants(self, event: Event) -> bool:
+        """Whether the feed shows this event (by its filters)."""
+        kinds = NOTIFICATION_KINDS if self.spec.kind == "mentions" else NOTE_KINDS
+        return event.kind in kinds and matches_any(self._filters(), event)
+
+    def take_own(self, event: Event) -> bool:
+        """The user published `event`: True when this feed shows it (it is then not announced again as new)."""
+        if event.id in self._shown or not self.wants(event):
+            return False
+        self._remember([event.id])
+        if self.oldest is None:  # the first page was empty: older pages start below it
+            self.oldest = (event.created_at, event.id)
+        return True
+
     async def restart(self) -> None:
         """Reopen the live subscription when it runs (after the follows changed)."""
         if self._watch is not None:
@@ -203,6 +217,16 @@ class Feeds:
         feeds, self._open = list(self._open.values()), {}
         for feed in feeds:
             await feed.close()
+
+    async def own_published(self, event: Event) -> None:
+        """The user published `event`: every open feed that shows it gets it at once (FeedNew with `own`)."""
+        keys = [feed.key for feed in list(self._open.values()) if feed.take_own(event)]
+        if not keys:
+            return
+        items = await self.items([event])
+        for key in keys:
+            if items:
+                self._notes.put(FeedNew(key, tuple(items), own=True))
 
     async def follows_changed(self) -> None:
         """Reopen the home feed's subscriptions for the new follows."""

@@ -15,7 +15,8 @@ from ..protocol.filters import Filter
 from ..relay.pool import RelayPool
 from ..relay.subscription import Received, Subscription
 from ..store.aio import Store
-from ..store.cache import EventCache
+from ..store.cache import AddStatus, EventCache
+from ..store.rules import Relation, ref_rows
 from .relays import Relays
 
 BATCH_DELAY = 0.05
@@ -46,11 +47,29 @@ def _by_relay(received: Sequence[Received]) -> dict[str, list[Event]]:
     return out
 
 
-def _save(cache: EventCache, by_relay: dict[str, list[Event]], seen: Sequence[tuple[str, str]]) -> None:
+COUNTED_KINDS = frozenset({1, 6, 7, 16})
+
+
+def counted_for(events: Sequence[Event], statuses: Sequence[AddStatus]) -> set[str]:
+    """The notes whose counts the newly stored events change (a reply's parent, a reaction's or repost's note)."""
+    out: set[str] = set()
+    for event, status in zip(events, statuses, strict=True):
+        if status is AddStatus.STORED and event.kind in COUNTED_KINDS and any(t[:1] == ("e",) for t in event.tags):
+            out.update(target for target, rel, _ in ref_rows(event, 0) if rel != Relation.QUOTE)
+    return out
+
+
+def _save(cache: EventCache, by_relay: dict[str, list[Event]], seen: Sequence[tuple[str, str]]) -> set[str]:
+    changed: set[str] = set()
     with cache.transaction():
         for relay, events in by_relay.items():
-            cache.add(events, relay=relay)
+            changed |= counted_for(events, cache.add(events, relay=relay))
         _record_seen(cache, seen)
+    return changed
+
+
+def _save_own(cache: EventCache, events: list[Event]) -> set[str]:
+    return counted_for(events, cache.add(events))
 
 
 def _record_seen(cache: EventCache, seen: Sequence[tuple[str, str]]) -> None:
@@ -167,20 +186,30 @@ class Ingest:
         self._spawn = spawn
         self._seen: list[tuple[str, str]] = []
         self._seen_task: asyncio.Task[Any] | None = None
+        self._counts_listeners: list[Callable[[set[str]], None]] = []
         self._closing = False
 
     # -- writing -------------------------------------------------------------------------------
+
+    def on_counts_changed(self, listener: Callable[[set[str]], None]) -> None:
+        """Call `listener(note_ids)` after stored events changed those notes' reply, reaction or repost counts."""
+        self._counts_listeners.append(listener)
+
+    def _counts_changed(self, note_ids: set[str]) -> None:
+        if note_ids:
+            for listener in self._counts_listeners:
+                listener(note_ids)
 
     async def store(self, received: Sequence[Received]) -> None:
         """Save events from relays (grouped by relay, one transaction) with the relays they were also seen on."""
         by_relay = _by_relay(received)
         seen, self._seen = self._seen, []
-        await self._store.write_cache(lambda c: _save(c, by_relay, seen))
+        self._counts_changed(await self._store.write_cache(lambda c: _save(c, by_relay, seen)))
 
     async def add_own(self, events: Iterable[Event]) -> None:
         """Save events the user made here (before any relay has them)."""
         batch = list(events)
-        await self._store.write_cache(lambda c: c.add(batch))
+        self._counts_changed(await self._store.write_cache(lambda c: _save_own(c, batch)))
 
     def seen(self, event_id: str, url: str) -> None:
         """An event already received turned up on another relay (the pool's callback); recorded in a batch."""

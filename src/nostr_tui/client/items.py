@@ -10,6 +10,7 @@ from ..protocol import nip10, nip19
 from ..protocol.content import ReferenceToken, tokenize
 from ..protocol.event import Event, EventError, parse_event
 from ..store.cache import EventCache
+from ..store.rules import Relation
 from .models import Author, NoteCounts, NoteItem
 from .moderation import MuteList, content_warning
 from .profiles import Profile, display_name, parse_profile
@@ -25,6 +26,20 @@ class ItemContext:
     mutes: MuteList = field(default_factory=MuteList)
     follows: frozenset[str] = frozenset()
     nip05_state: Callable[[str, str], bool | None] = lambda ident, pk: None
+    me: str | None = None  # the active account, whose reactions and reposts are marked
+
+
+def note_counts(cache: EventCache, note_ids: Iterable[str], me: str | None) -> dict[str, NoteCounts]:
+    """Each note's counts, with `me`'s own reaction and repost marked (every id gets an entry)."""
+    ids = list(dict.fromkeys(note_ids))
+    counts = cache.counts(ids)
+    marks = cache.marks(ids, me) if me else {}
+    out = {}
+    for note_id in ids:
+        c, mine = counts.get(note_id), marks.get(note_id, frozenset())
+        out[note_id] = NoteCounts(c.replies if c else 0, c.reactions if c else 0, c.reposts if c else 0,
+                                  Relation.REACTION in mine, Relation.REPOST in mine)
+    return out
 
 
 def reposted_note(repost: Event, cache: EventCache) -> Event | None:
@@ -107,15 +122,14 @@ def build_items(
             pubkeys.add(parents[note.id] or "")
         pubkeys.update(q.pubkey for q in quotes.get(note.id, ()))
     authors = authors_for(cache, pubkeys, ctx)
-    counts = cache.counts([n.id for n, _ in shown] + [q.id for qs in quotes.values() for q in qs])
+    counts = note_counts(cache, [n.id for n, _ in shown] + [q.id for qs in quotes.values() for q in qs], ctx.me)
 
     def item(note: Event, rp: Event | None, nested: bool) -> NoteItem:
-        c = counts.get(note.id)
         parent = parents.get(note.id)
         return NoteItem(
             event=note,
             author=authors[note.pubkey],
-            counts=NoteCounts(c.replies, c.reactions, c.reposts) if c else NoteCounts(),
+            counts=counts.get(note.id) or NoteCounts(),
             reply_to=authors.get(parent) if parent else None,
             reposted_by=authors[rp.pubkey] if rp is not None and rp.kind == 6 else None,
             repost_id=rp.id if rp is not None and rp.kind == 6 else None,

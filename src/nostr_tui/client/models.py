@@ -9,11 +9,14 @@ from ..protocol.event import Event
 
 @dataclass(frozen=True, slots=True)
 class NoteCounts:
-    """Replies, reactions and reposts of one note, as far as the store knows."""
+    """Replies, reactions and reposts of one note, as far as the store knows, and whether the active account
+    reacted to it or reposted it."""
 
     replies: int = 0
     reactions: int = 0
     reposts: int = 0
+    reacted: bool = False
+    reposted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

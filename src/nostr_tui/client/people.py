@@ -9,6 +9,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
+from ..protocol.event import Event
 from ..protocol.filters import Filter
 from ..store.aio import Store
 from .events import Notifications, ProfileUpdated
@@ -69,6 +70,28 @@ class People:
             await self._ingest.fetch([Filter.make(authors=[pubkey], kinds=[0])])
             events = await self._store.read_cache(lambda c: c.profiles([pubkey]))
         return parse_profile(events[pubkey]) if pubkey in events else None
+
+    async def profile_event(self, pubkey: str, hints: Iterable[str] = ()) -> Event | None:
+        """Someone's signed kind 0 event: from the store, else from the read relays, the `hints` (an nprofile's
+        relays) and the relays their NIP-65 list names, in that order."""
+        async def stored() -> Event | None:
+            return (await self._store.read_cache(lambda c: c.profiles([pubkey]))).get(pubkey)
+
+        wanted = [Filter.make(authors=[pubkey], kinds=[0])]
+        found = await stored()
+        if found is None:
+            await self._ingest.fetch(wanted)
+            found = await stored()
+        extra = [u for u in hints if u.startswith(("ws://", "wss://"))]
+        if found is None and extra:
+            await self._ingest.fetch(wanted, relays=extra)
+            found = await stored()
+        if found is None:
+            theirs = await self.relay_list(pubkey)
+            if theirs is not None and theirs.write:
+                await self._ingest.fetch(wanted, relays=list(theirs.write))
+                found = await stored()
+        return found
 
     async def authors(self, pubkeys: Iterable[str]) -> dict[str, Author]:
         """How to show each pubkey (name, NIP-05 state, followed), from the store."""

@@ -120,8 +120,13 @@ class Publisher:
         self._notes = notifications
         self._spawn = spawn
         self._before: BeforeDelivery | None = None
+        self._enqueued: list[Callable[[Event], Awaitable[None]]] = []
         self._delivering: dict[tuple[str, str], asyncio.Future[RelayResult]] = {}
         self._running: set[asyncio.Task[Any]] = set()
+
+    def on_enqueued(self, listener: Callable[[Event], Awaitable[None]]) -> None:
+        """Call `listener(event)` once an event the user made is in the outbox and the store (before delivery)."""
+        self._enqueued.append(listener)
 
     def before_delivery(self, hook: BeforeDelivery) -> None:
         """Let `hook` check (and maybe rebuild or drop) each outbox event before it goes to a relay."""
@@ -148,6 +153,8 @@ class Publisher:
         with translated():
             await self._store.state(lambda s: s.outbox_add(event, chosen, draft_key=draft_key))
             await self._ingest.add_own([event])
+        for listener in self._enqueued:
+            await listener(event)
         sending = Sending(event, chosen)
         self._track(self._spawn(self._deliver(event, chosen, sending)))
         await self.report()
@@ -274,4 +281,5 @@ class Publisher:
         items = await self.outbox()
         waiting = [i for i in items if i.pending]
         unsent = sum(1 for i in waiting if i.unsent)
-        self._notes.put(OutboxChanged(unsent, len(waiting) - unsent, sum(i.pending for i in waiting)))
+        partly = {d.relay for i in waiting if not i.unsent for d in i.deliveries if d.state == Delivery.PENDING.value}
+        self._notes.put(OutboxChanged(unsent, len(waiting) - unsent, len(partly)))

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from .. import environment
 from ..config import KeysConfig
 from ..keystore.accounts import Account
+from ..keystore.errors import KeystoreError
+from ..keystore.keyinput import parse_key_input
 from ..keystore.passphrase import AskPassphrase, new_passphrase_source, passphrase_source, tty_prompt
 from ..keystore.store import KeyStore
 from ..protocol import nip19
@@ -92,6 +94,7 @@ class Session:
         self._signer_for: str | None = None
         self._listeners: list[SwitchListener] = []
         self._loaded: Account | None = None
+        self._fresh: SecretKey | None = None  # a key added this moment, decrypted, until its signer is made
         self._read = False  # the key store is read on first use, not when the client is made
 
     def __repr__(self) -> str:
@@ -145,6 +148,25 @@ class Session:
         active = self.account_name
         return [self._info(a, active) for a in accounts]
 
+    def upgraded_by(self, text: str) -> str | None:
+        """The read-only account that the secret key in `text` would let sign (its name; importing the key
+        keeps it), or None when the key would be a new account (or is not a secret key)."""
+        try:
+            given = parse_key_input(text)
+        except KeystoreError:
+            return None
+        if given.secret is None:
+            return None
+        pubkey = given.secret.public_key
+        return next((a.name for a in self.accounts() if a.pubkey == pubkey and a.read_only), None)
+
+    def suggested_name(self) -> str:
+        """The name a new account gets when none is given: "default", else the first free "accountN"."""
+        taken = {a.name for a in self.accounts()}
+        if "default" not in taken:
+            return "default"
+        return next(f"account{i}" for i in range(2, len(taken) + 3) if f"account{i}" not in taken)
+
     def account(self, name: str) -> AccountInfo:
         """One account by name. Raises AccountError."""
         with translated():
@@ -168,19 +190,50 @@ class Session:
             await listener(info)
         self._notes.put(AccountChanged(info))
 
-    async def generate(self, name: str | None = None) -> AccountInfo:
-        """A new account with a fresh key, encrypted with a new passphrase; it becomes active if none was."""
-        with translated():
-            account = await asyncio.to_thread(self._keystore.generate, name, self._ask)
-        return await self._added(account)
+    async def generate(self, name: str | None = None, *, on_encrypting: Callable[[], None] | None = None
+                       ) -> AccountInfo:
+        """A new account with a fresh key, encrypted with a new passphrase; it becomes active if none was.
 
-    async def import_key(self, text: str, name: str | None = None) -> AccountInfo:
-        """An account from an nsec, hex key, ncryptsec or npub (never stored unencrypted)."""
+        `on_encrypting` is called (from a worker thread) once the passphrase is known, as the slow encryption
+        starts. The new key stays decrypted in this session, so posting from it right away asks nothing."""
+        ask, given = self._remembering(on_encrypting)
         with translated():
-            account = await asyncio.to_thread(self._keystore.import_key, text, name, self._ask)
-        return await self._added(account)
+            account = await asyncio.to_thread(self._keystore.generate, name, ask)
+        return await self._added(account, given)
 
-    async def _added(self, account: Account) -> AccountInfo:
+    async def import_key(self, text: str, name: str | None = None, *,
+                         on_encrypting: Callable[[], None] | None = None) -> AccountInfo:
+        """An account from an nsec, hex key, ncryptsec or npub (never stored unencrypted); `on_encrypting`
+        as for `generate`, and the key stays decrypted in this session in the same way."""
+        ask, given = self._remembering(on_encrypting)
+        with translated():
+            account = await asyncio.to_thread(self._keystore.import_key, text, name, ask)
+        return await self._added(account, given)
+
+    def _remembering(self, on_encrypting: Callable[[], None] | None) -> tuple[AskPassphrase, list[str]]:
+        """The passphrase source, keeping what it answered (for decrypting the new key once, right away)."""
+        given: list[str] = []
+
+        def ask(prompt: str, confirm: bool) -> str:
+            value = self._ask(prompt, confirm)
+            given.append(value)
+            if on_encrypting is not None:
+                on_encrypting()
+            return value
+
+        return ask, given
+
+    async def _added(self, account: Account, given: list[str]) -> AccountInfo:
+        if account.ncryptsec is not None and given:
+            passphrase = given[-1]
+            given.clear()
+            name = account.name
+            try:
+                secret = await asyncio.to_thread(self._keystore.secret_key, name, lambda p, c: passphrase)
+            except (KeystoreError, ValueError):
+                self._fresh = None  # it will be asked for on first use instead
+            else:
+                self._fresh = secret
         before = self._active.name if self._active else None
         self.reload()
         if before != self.account_name:
@@ -273,8 +326,12 @@ class Session:
                 with translated():
                     return self._keystore.secret_key(name, self._ask)
 
-            self._signer = LocalSigner(account.pubkey, unlock, self._keys.lock_after, self._clock)
-            self._signer_for = account.pubkey
+            signer = LocalSigner(account.pubkey, unlock, self._keys.lock_after, self._clock)
+            fresh = self._fresh
+            if fresh is not None and fresh.public_key == account.pubkey:
+                self._fresh = None
+                signer.hold(fresh)
+            self._signer, self._signer_for = signer, account.pubkey
         return self._signer
 
     async def unlock(self) -> None:
@@ -292,4 +349,5 @@ class Session:
 
     def close(self) -> None:
         """Forget every decrypted key."""
+        self._fresh = None
         self._drop_signer()

@@ -106,6 +106,13 @@ class LocalSigner:
         """Decrypt the key if it is not held (asking for the passphrase off the event loop)."""
         await self._key()
 
+    def hold(self, secret: SecretKey) -> None:
+        """Keep a key decrypted just now (the account was created this moment), so its first use asks nothing.
+        Raises ValueError when it is not this account's key."""
+        if secret.public_key != self.account_pubkey:
+            raise ValueError("the key is not this account's key")
+        self._secret, self._last_use = secret, self.clock()
+
     async def _key(self) -> SecretKey:
         self._expire()
         if self._secret is not None:

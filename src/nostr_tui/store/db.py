@@ -80,17 +80,26 @@ def migrate(db: Database, migrations: Sequence[Migration], what: str, upto: int 
     with the new `user_version`, so a crash leaves the file at a whole version.
     """
     target = len(migrations) if upto is None else upto
-    version = schema_version(db.conn)
+    version = _known_version(db, migrations, what, schema_version(db.conn))
+    while version < target:
+        with db.transaction() as conn:
+            # Read again under the write lock: another process opening the same file at the same moment (two
+            # commands started together on a new profile) may have migrated it while this one waited.
+            version = _known_version(db, migrations, what, schema_version(conn))
+            if version >= target:
+                break
+            migrations[version](conn)
+            version += 1
+            conn.execute(f"PRAGMA user_version = {version}")
+    return version
+
+
+def _known_version(db: Database, migrations: Sequence[Migration], what: str, version: int) -> int:
     if version > len(migrations):
         raise SchemaTooNewError(
             f"{what} {db.path} has schema version {version}, newer than this nostr-tui knows "
             f"({len(migrations)}); upgrade nostr-tui"
         )
-    while version < target:
-        with db.transaction() as conn:
-            migrations[version](conn)
-            version += 1
-            conn.execute(f"PRAGMA user_version = {version}")
     return version
 
 

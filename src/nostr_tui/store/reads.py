@@ -102,6 +102,16 @@ def counts_sql(note_ids: Iterable[str], now: int) -> Statement:
     return sql, {"ids": json.dumps(sorted(set(note_ids))), "now": now}
 
 
+def marks_sql(note_ids: Iterable[str], pubkey: str, now: int) -> Statement:
+    """Which relations one author's live events have to each of the notes (a reply, a reaction, a repost)."""
+    sql = (
+        "SELECT DISTINCT r.target, r.rel FROM refs AS r JOIN events AS e ON e.n = r.eid "
+        "WHERE r.target IN (SELECT value FROM json_each(:ids)) AND e.pubkey = :pk "
+        "AND (e.expiration IS NULL OR e.expiration > :now)"
+    )
+    return sql, {"ids": json.dumps(sorted(set(note_ids))), "pk": pubkey, "now": now}
+
+
 def profiles_sql(pubkeys: Iterable[str], now: int, kind: int = 0) -> Statement:
     """The kind-0 metadata events (or another replaceable kind) of the given authors."""
     sql = (
@@ -231,6 +241,19 @@ class CacheReads:
                       r.get(Relation.QUOTE, 0))
             for i, r in raw.items()
         }
+
+    def marks(self, note_ids: Iterable[str], pubkey: str) -> dict[str, frozenset[Relation]]:
+        """For each note `pubkey` has replied to, reacted to, reposted or quoted: which of these (notes without
+        any are left out)."""
+        ids = sorted(set(note_ids))
+        if not ids:
+            return {}
+        out: dict[str, set[Relation]] = {}
+        sql, params = marks_sql(ids, pubkey, self._now())
+        with self._guard():
+            for target, rel in self._db.conn.execute(sql, params):
+                out.setdefault(target, set()).add(Relation(rel))
+        return {k: frozenset(v) for k, v in out.items()}
 
     def profiles(self, pubkeys: Iterable[str]) -> dict[str, Event]:
         """The newest kind-0 metadata event of each given author that the cache holds."""

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import logging.handlers
-import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,15 +15,20 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
-from ..client import Author, Client, ClientError, NoPassphrase
-from ..config import Config, ConfigError, load_config, write_default_config
+from ..client import Author, Client, ClientError, PublishProgress, PublishStatus
+from ..config import Config
 from .commands import NostrCommands
-from .messages import ClientSays, OutboxCount, RelayChanged, message_for
+from .messages import ClientSays, OutboxCount, PublishReceipt, RelayChanged, message_for
+from .prompts import ModalPrompts
 from .widgets.status_bar import StatusBar
 
 AskPassphrase = Callable[[str, bool], str]
 
+log = logging.getLogger(__name__)
+
 DRAFT_DELAY = 0.5
+SENDING = "sending…"
+UNSENT = "not sent yet: in the outbox (O)"
 
 
 class NostrApp(App[int]):
@@ -39,6 +41,7 @@ class NostrApp(App[int]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("R", "relays", "Relays", id="app.relays"),
         Binding("K", "keys", "Keys", id="app.keys"),
+        Binding("O", "outbox", "Outbox", id="app.outbox"),
         Binding("u", "undo", "Undo list change", show=False, id="app.undo"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -64,7 +67,10 @@ class NostrApp(App[int]):
         self.relays_total = len(config.relays)
         self.unsent = 0
         self.partial = 0
+        self.pending_relays = 0
         self.startup_error: str | None = None  # one line for the terminal when the app could not start
+        self._prompts = ModalPrompts(self)
+        self.pending_notes: dict[str, str] = {}  # event id -> how far a note just sent has got
         self.set_keymap(config.keymap)
 
     def _fatal_error(self) -> None:
@@ -111,12 +117,17 @@ class NostrApp(App[int]):
         from .screens.feed import FeedScreen
 
         await self.push_screen(FeedScreen())
+        if self.demo:
+            self.notify("This demo is made from one real Nostr thread: the note at the top. Enter opens its "
+                        "discussion; ? lists every key.", title="nostr-tui --demo", timeout=12, markup=False)
+        self.report_keymap()
         if self.client.session.pubkey is None:
             from .screens.welcome import WelcomeScreen
 
             await self.push_screen(WelcomeScreen())
 
     async def on_unmount(self) -> None:
+        self._prompts.cancel_all()  # a passphrase dialog was open: its thread stops waiting
         if self._draft is not None and self._client is not None:
             key, text = self._draft
             await self._client.drafts.save(key, text)
@@ -126,6 +137,14 @@ class NostrApp(App[int]):
             await self.demo_relay.stop()
         if self.demo and self.data_dir is not None:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def report_keymap(self) -> None:
+        """Say which [keymap] entries name no binding or take a key another binding of the screen uses."""
+        from .keymap import keymap_problems
+
+        for line in keymap_problems(self.config.keymap):
+            log.info("%s", line)
+            self.notify(line, severity="warning", timeout=30, markup=False)
 
     @work(exit_on_error=False, group="pump")
     async def pump(self) -> None:
@@ -137,7 +156,10 @@ class NostrApp(App[int]):
             if isinstance(message, RelayChanged):
                 self.relays_connected, self.relays_total = message.event.connected, message.event.total
             elif isinstance(message, OutboxCount):
-                self.unsent, self.partial = message.event.unsent, message.event.partial
+                event = message.event
+                self.unsent, self.partial, self.pending_relays = event.unsent, event.partial, event.pending_relays
+            elif isinstance(message, PublishReceipt):
+                self._delivery(message.event)
             elif isinstance(message, ClientSays):
                 text = message.event
                 severity: Literal["information", "warning"] = "warning" if text.level != "info" else "information"
@@ -145,6 +167,36 @@ class NostrApp(App[int]):
             self.update_status()
             for screen in self.screen_stack:
                 screen.post_message(message_for(event))
+
+    # -- notes just sent ----------------------------------------------------------------------------
+
+    def pending_label(self, event_id: str) -> str | None:
+        """How far a note the reader sent in this session has got, until a relay accepts it."""
+        return self.pending_notes.get(event_id)
+
+    def note_sending(self, event_id: str) -> None:
+        """A note was signed and put in the outbox: marked "sending…" wherever it is shown."""
+        self.pending_notes[event_id] = SENDING
+        self._redraw_notes()
+
+    def _delivery(self, progress: PublishProgress) -> None:
+        event_id = progress.event_id
+        if event_id not in self.pending_notes:
+            return
+        if progress.result.status is PublishStatus.ACCEPTED:
+            del self.pending_notes[event_id]
+        elif progress.pending == 0:
+            self.pending_notes[event_id] = UNSENT
+        else:
+            return
+        self._redraw_notes()
+
+    def _redraw_notes(self) -> None:
+        from .widgets.note_base import NoteListBase
+
+        for screen in self.screen_stack:
+            for lst in screen.query(NoteListBase):
+                lst.invalidate()
 
     def update_status(self) -> None:
         """Redraw the status bars: account, relays connected, unsent notes."""
@@ -157,6 +209,7 @@ class NostrApp(App[int]):
             bar.set_relays(self.relays_connected, self.relays_total)
             bar.unsent = self.unsent
             bar.partial = self.partial
+            bar.pending_relays = self.pending_relays
 
     # -- names for the widgets ----------------------------------------------------------------------
 
@@ -208,26 +261,9 @@ class NostrApp(App[int]):
     # -- passphrase ---------------------------------------------------------------------------------
 
     def modal_passphrase(self, prompt: str, confirm: bool) -> str:
-        """Ask for a passphrase in a modal; called from a worker thread (the key store runs there)."""
-        import concurrent.futures
-
-        from .screens.modals import InputModal
-
-        def ask(text: str) -> str | None:
-            answer: concurrent.futures.Future[str | None] = concurrent.futures.Future()
-
-            def show() -> None:
-                self.push_screen(InputModal(text, password=True), answer.set_result)
-
-            self.call_from_thread(show)
-            return answer.result(timeout=600)
-
-        value = ask(prompt)
-        if not value:
-            raise NoPassphrase("no passphrase given")
-        if confirm and ask("Type the same passphrase again:") != value:
-            raise NoPassphrase("the two passphrases differ; nothing was changed")
-        return value
+        """Ask for a passphrase in a modal; called from a worker thread (the key store runs there). A new
+        passphrase (`confirm`) shows how strong it is, warns when it is weak, and is asked twice."""
+        return self._prompts.ask(prompt, confirm)
 
     # -- navigation ---------------------------------------------------------------------------------
 
@@ -301,67 +337,12 @@ class NostrApp(App[int]):
 
         self.push_screen(KeysScreen())
 
+    def action_outbox(self) -> None:
+        """The outbox: what is not yet accepted everywhere it should go."""
+        from .screens.outbox import OutboxScreen
 
-def _rotate_privately(source: str, dest: str) -> None:
-    """Rotate a log file; the fresh one that takes its place is created readable by the user only."""
-    os.replace(source, dest)
-    os.close(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-
-
-def log_to_file(path: Path | None = None) -> Path | None:
-    """Send the program's log (INFO and up; never secrets) to a rotating private file while the TUI owns the
-    terminal. Returns the file, or None when it cannot be opened (logging then stays off)."""
-    from ..paths import log_file
-
-    target = path or log_file()
-    try:
-        target.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-        os.chmod(target.parent, target.parent.stat().st_mode & 0o7700)  # nobody else may look in
-        handler = logging.handlers.RotatingFileHandler(target, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
-        handler.rotator = _rotate_privately
-        for old in [target, *target.parent.glob(target.name + ".*")]:
-            os.chmod(old, 0o600)
-    except OSError:
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("nostr_tui")
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return target
+        if not isinstance(self.screen, OutboxScreen):
+            self.push_screen(OutboxScreen())
 
 
-def run_app(args: argparse.Namespace) -> int:
-    """Run the terminal interface (with `--demo`, against a seeded local relay in a temporary profile)."""
-    from ..cli.common import fail
-
-    if not args.demo:
-        log_to_file()
-    written = None
-    if args.demo:
-        config = Config(relays=())
-    else:
-        if args.config is None:
-            written = write_default_config()  # first run: public relays, every setting commented
-        try:
-            config = load_config(args.config)
-        except ConfigError as exc:
-            return fail(str(exc))
-    from ..paths import default_config_file
-
-    app = NostrApp(config, demo=args.demo, config_path=None if args.demo else args.config or default_config_file())
-    app.config_written = written
-    try:
-        app.run()
-    except ClientError as exc:
-        return fail(str(exc))
-    if app.startup_error is not None:
-        return fail(app.startup_error)
-    return app.return_code or 0
-
-
-def temp_profile() -> Path:
-    """A fresh private directory for a demo profile."""
-    return Path(tempfile.mkdtemp(prefix="nostr-tui-demo-"))
-
-
-__all__ = ["NostrApp", "run_app", "temp_profile"]
+__all__ = ["NostrApp"]

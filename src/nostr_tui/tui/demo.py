@@ -20,7 +20,7 @@ async def setup_demo(app: NostrApp) -> Client:
     """Start the demo relay, make the demo account (following every demo author), return the client."""
     from ..demo import DEMO_PORT, demo_follows
     from ..demo.relay import DemoRelayError, start_demo_relay
-    from .app import temp_profile
+    from .run import temp_profile
 
     profile = temp_profile()
     app.data_dir = profile
@@ -34,6 +34,7 @@ async def setup_demo(app: NostrApp) -> Client:
         network=NetworkConfig(eose_timeout=3.0, publish_timeout=5.0),
         keys=KeysConfig(log_n=DEMO_LOG_N),
         keymap=app.config.keymap,
+        ui=app.config.ui,
         data_dir=profile,
     )
     passphrase = secrets.token_urlsafe(24)  # only this process knows it; the profile is deleted on exit

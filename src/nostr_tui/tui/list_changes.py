@@ -44,7 +44,7 @@ async def run_change(app: NostrApp, change: Change, *, done: str = "", undoable:
                 continue
             return None
         except ListShrinks as exc:
-            if not force and await ask(app, f"Careful: {exc}.\n\nPublish it anyway?"):
+            if not force and await ask(app, f"Careful: {exc.reason}.\n\nPublish it anyway?"):
                 force = True
                 continue
             return None

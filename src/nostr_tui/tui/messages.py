@@ -11,6 +11,7 @@ from textual.message import Message
 from ..client import (
     AccountChanged,
     ClientEvent,
+    CountsChanged,
     FeedNew,
     ListsChanged,
     OutboxChanged,
@@ -26,6 +27,14 @@ class FeedNotes(Message, bubble=False):
     """New notes for a feed (`event.feed`), newest first."""
 
     def __init__(self, event: FeedNew) -> None:
+        super().__init__()
+        self.event = event
+
+
+class CountsUpdated(Message, bubble=False):
+    """Notes have new reply, reaction or repost counts (`event.counts`: note id and counts)."""
+
+    def __init__(self, event: CountsChanged) -> None:
         super().__init__()
         self.event = event
 
@@ -95,8 +104,8 @@ class ClientSays(Message, bubble=False):
 
 
 NoticeMessage = (
-    FeedNotes | ThreadChanged | ProfileChanged | RelayChanged | OutboxCount | PublishReceipt | AccountSwitched
-    | ListsUpdated | ClientSays
+    FeedNotes | CountsUpdated | ThreadChanged | ProfileChanged | RelayChanged | OutboxCount | PublishReceipt
+    | AccountSwitched | ListsUpdated | ClientSays
 )
 
 
@@ -104,6 +113,8 @@ def message_for(event: ClientEvent) -> NoticeMessage:
     """The Textual message for a client notification."""
     if isinstance(event, FeedNew):
         return FeedNotes(event)
+    if isinstance(event, CountsChanged):
+        return CountsUpdated(event)
     if isinstance(event, ThreadUpdated):
         return ThreadChanged(event)
     if isinstance(event, ProfileUpdated):

@@ -85,7 +85,10 @@ async def test_offline_start_shows_the_cache_queues_and_delivers_after_a_restart
         bar = app.screen.query_one(StatusBar)
         await wait_for(pilot, lambda: bar.unsent == 1)
         assert "1 unsent" in str(bar.render())
-        assert app.screen.query_one(Compose).text == "written offline"  # a failed send keeps the text
+        # Safe in the outbox: the pane closed, and the note is in the feed, marked as not sent yet.
+        assert not app.screen.query_one(Compose).display
+        await wait_for(pilot, lambda: home.item(0).event.content == "written offline"
+                       and app.pending_label(home.item(0).event.id) == "not sent yet: in the outbox (O)")
 
     # The app restarts, still offline: the outbox is intact.
     client = make_client(config, me)

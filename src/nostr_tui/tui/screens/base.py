@@ -2,86 +2,34 @@
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import tempfile
-from dataclasses import replace
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import TextArea
 
-from ...client import Author, ClientError, NoteItem, PublishStatus, Sending
-from ...environment import child_environ
-from ...protocol import nip19
+from ...client import ClientError, NoteItem, PublishStatus, Sending
+from ...protocol import nip10, nip19
 from ..list_changes import ask_to_mute
-from ..messages import ListsUpdated, ProfileChanged
+from ..messages import CountsUpdated, ListsUpdated, ProfileChanged
 from ..widgets.compose import Compose, Mode
-from ..widgets.note_base import NoteListBase, NoteOpened
+from ..widgets.note_base import NoteHighlighted, NoteListBase, NoteOpened
 from ..widgets.note_list import NoteList
-from ..widgets.status_bar import StatusBar
 from ..widgets.thread_view import ThreadView
 from .modals import ConfirmModal
+from .note_helpers import edit_in_editor, index_of, refresh_author
 
 if TYPE_CHECKING:
     from ..app import NostrApp
-
-
-def refresh_author(lst: NoteList | ThreadView, author: Author) -> None:
-    """Show an author's new name or NIP-05 mark on every note of theirs that the list holds."""
-    pk = author.pubkey
-    for i in range(lst.item_count()):
-        item = _item_at(lst, i)
-        if item is None:
-            continue
-        hit = item.author.pubkey == pk
-        reply_to, reposted_by, reacted_by = item.reply_to, item.reposted_by, item.reacted_by
-        if reply_to is not None and reply_to.pubkey == pk:
-            reply_to, hit = author, True
-        if reposted_by is not None and reposted_by.pubkey == pk:
-            reposted_by, hit = author, True
-        if reacted_by is not None and reacted_by.pubkey == pk:
-            reacted_by, hit = author, True
-        if hit:
-            lst.update_item(replace(item, author=author if item.author.pubkey == pk else item.author,
-                                    reply_to=reply_to, reposted_by=reposted_by, reacted_by=reacted_by))
-
-
-def _item_at(lst: NoteList | ThreadView, index: int) -> NoteItem | None:
-    if isinstance(lst, ThreadView):
-        return lst.row(index).item
-    return lst.item(index)
-
-
-def edit_in_editor(app: App[object], text: str) -> str | None:
-    """Suspend the app, run $VISUAL/$EDITOR on a private temp file holding `text`, return the result."""
-    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    fd, name = tempfile.mkstemp(prefix="nostr-tui-note-", suffix=".md")
-    path = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        try:
-            with app.suspend():
-                done = subprocess.run([*shlex.split(command), str(path)], check=False, env=child_environ())
-        except (OSError, SuspendNotSupported):
-            return None
-        if done.returncode != 0:
-            return None
-        return path.read_text(encoding="utf-8").rstrip("\n")
-    finally:
-        path.unlink(missing_ok=True)
 
 
 class NoteScreen(Screen[None]):
     """A screen showing notes with a compose pane under them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "toggle_warning", "Show/hide CW", id="note.content_warning"),  # only on a note with one
         Binding("c", "compose('new')", "Compose", id="note.compose"),
         Binding("r", "compose('reply')", "Reply", id="note.reply"),
         Binding("q", "compose('quote')", "Quote", id="note.quote"),
@@ -90,13 +38,16 @@ class NoteScreen(Screen[None]):
         Binding("p", "profile", "Profile", id="note.profile"),
         Binding("o", "open_link", "Open link", id="note.open_link"),
         Binding("y", "copy", "Copy nevent", id="note.copy"),
-        Binding("x", "toggle_warning", "Show/hide CW", show=False, id="note.content_warning"),
         Binding("m", "mute", "Mute", show=False, id="note.mute"),
-        Binding("ctrl+e", "external_editor", "$EDITOR", id="note.editor"),
+        # priority: the text area would take ctrl+e as "end of line" while it has the focus
+        Binding("ctrl+e", "external_editor", "$EDITOR", id="note.editor", priority=True),
     ]
 
     compose_mode: Mode = "new"
     compose_target: NoteItem | None = None
+    _footer_warned = False  # whether the footer offers the content-warning key
+    expecting: tuple[str | None, Mode, str | None] | None = None
+    """While a note is being sent: (the list it was written from, the mode, the note replied to)."""
 
     @property
     def nostr(self) -> NostrApp:
@@ -106,6 +57,30 @@ class NoteScreen(Screen[None]):
     def note_list(self) -> NoteListBase | None:
         """The list whose selected note the actions act on."""
         raise NotImplementedError
+
+    def cw_hint(self) -> str:
+        """What a note behind a content warning says: the key that shows it (as remapped in [keymap])."""
+        keys = self.nostr.config.keymap.get("note.content_warning") or "x"
+        key = self.app.get_key_display(Binding(keys.split(",")[0].strip(), "toggle_warning"))
+        return f" — press {key} to show it"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The content-warning key is offered (and shown in the footer) only on a note that has one; while the
+        compose text has the focus, + is a character there, not a reaction (the footer does not offer it)."""
+        if action == "react" and isinstance(self.focused, TextArea):
+            return False
+        if action == "toggle_warning":
+            item = self.selected()
+            return item is not None and item.content_warning is not None
+        return True
+
+    def on_note_highlighted(self, message: NoteHighlighted) -> None:
+        """The cursor is on another note: the footer shows the keys that apply to it (redrawn only when they
+        change, which keeps key presses cheap)."""
+        warned = message.item.content_warning is not None
+        if warned != self._footer_warned:
+            self._footer_warned = warned
+            self.refresh_bindings()
 
     def selected(self) -> NoteItem | None:
         """The note under the cursor."""
@@ -160,6 +135,7 @@ class NoteScreen(Screen[None]):
         pane.set_text(text)
         self.nostr.save_draft_now(self.draft_key(), text)
         pane.focus_editor()
+        pane.cursor_to_end()
 
     def on_compose_changed(self, message: Compose.Changed) -> None:
         """Save the draft as it is typed (debounced)."""
@@ -186,6 +162,9 @@ class NoteScreen(Screen[None]):
         client = self.nostr.client
         self.nostr.save_draft_now(self.draft_key(), text)
         target = self.compose_target
+        lst = self.note_list()
+        self.expecting = (lst.id if lst is not None else None, self.compose_mode,
+                          target.event.id if target is not None and self.compose_mode == "reply" else None)
         try:
             pane.clear_results()
             pane.show_result("signing", "pending", "unlocking the key…")
@@ -198,30 +177,59 @@ class NoteScreen(Screen[None]):
             else:
                 sending = await client.notes.post(text, draft_key="new")
         except ClientError as exc:
+            self.expecting = None
             pane.clear_results()
             pane.show_result("error", "failed", str(exc))  # the text stays in the pane and the draft
             return
         await self.follow_sending(pane, sending)
 
     async def follow_sending(self, pane: Compose, sending: Sending) -> None:
-        """Show each relay's answer as it arrives; the pane empties once one relay accepted."""
+        """The note is safe in the outbox: close the pane and show the note where it was written, marked
+        "sending…" until a relay accepts it; each relay's answer is kept in the (closed) pane."""
         pane.clear_results()
         for url in sending.targets:
             pane.show_result(url, "pending", "sending…")
+        self.nostr.note_sending(sending.event.id)
+        pane.set_text("")
+        pane.display = False
+        lst = self.note_list()
+        if lst is not None:
+            lst.focus()
         self.after_send(sending)
-        emptied = False
+        accepted = False
         async for r in sending:
             pane.show_result(r.url, r.status.value, r.message)
-            if r.status is PublishStatus.ACCEPTED and not emptied:
-                emptied = True
-                pane.set_text("")
+            if r.status is PublishStatus.ACCEPTED and not accepted:
+                accepted = True
                 self.notify("Sent.", markup=False)
-        if not emptied:
-            self.notify("Not accepted by any relay yet; it stays in the outbox and will be retried.",
+        if not accepted:
+            self.notify("Not accepted by any relay yet: it stays in the outbox (O) and is retried.",
                         severity="warning", markup=False)
 
     def after_send(self, sending: Sending) -> None:
         """Called once a note is signed and in the outbox (a screen may show it at once)."""
+
+    def place_own(self, lst: NoteList, items: Sequence[NoteItem]) -> None:
+        """Show the reader's just-published notes in `lst` at once: a reply written here under the note it
+        answers (the cursor stays on that note), a note written here on top with the cursor on it, anything
+        else on top without moving what is read."""
+        expect = self.expecting
+        me = self.nostr.client.session.pubkey
+        for item in items:
+            if expect is None or expect[0] != lst.id or item.event.pubkey != me or item.event.kind != 1:
+                lst.insert_own([item])
+                continue
+            _, mode, parent_id = expect
+            reply = nip10.parse(item.event.tags).reply
+            if mode == "reply" and (reply is None or reply.id != parent_id):
+                lst.insert_own([item])
+                continue
+            self.expecting = None
+            if mode == "reply":
+                at = index_of(lst, parent_id)
+                lst.insert_own([item], at=at + 1 if at is not None else 0)
+            else:
+                lst.insert_own([item], select=True)
 
     def on_profile_changed(self, message: ProfileChanged) -> None:
         """A name or NIP-05 mark arrived: show it on every note of that person."""
@@ -232,6 +240,11 @@ class NoteScreen(Screen[None]):
             if followed:  # a follow's name: impersonators of it get marked
                 lst.set_followed_names(self.nostr.followed_names())
             refresh_author(lst, event.author)
+
+    def on_counts_updated(self, message: CountsUpdated) -> None:
+        """New reply, reaction or repost counts: every row of those notes on this screen shows them."""
+        for lst in [*self.query(NoteList), *self.query(ThreadView)]:
+            lst.set_counts(message.event.counts)
 
     def on_lists_updated(self, message: ListsUpdated) -> None:
         """A mute takes effect at once: muted notes leave every list on this screen."""
@@ -321,43 +334,3 @@ class NoteScreen(Screen[None]):
         lst = self.note_list()
         if lst is not None:
             lst.toggle_content_warning()
-
-
-class OneListScreen(NoteScreen):
-    """A heading over one list of notes and the compose pane (a profile, search results)."""
-
-    LIST_ID = "notes"
-
-    def heading(self) -> Static:
-        """The widget above the list."""
-        raise NotImplementedError
-
-    async def fill(self) -> None:
-        """Fill the heading and the list (runs in a worker)."""
-        raise NotImplementedError
-
-    def load(self) -> None:
-        """(Re)fill in the background."""
-        self.run_worker(self.fill(), exit_on_error=False, exclusive=True, group="fill")
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield self.heading()
-        app = self.nostr
-        yield NoteList(id=self.LIST_ID, names=app.name_for, followed_names=app.followed_names(), clock=app.clock)
-        yield self.make_compose()
-        yield StatusBar(id="status")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(Compose).display = False
-        self.query_one(NoteList).focus()
-        self.load()
-
-    def note_list(self) -> NoteListBase | None:
-        return self.query_one(NoteList)
-
-    def action_back(self) -> None:
-        """Back (Esc closes the compose pane first)."""
-        if not self.query_one(Compose).display:
-            self.app.pop_screen()

@@ -10,13 +10,32 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from ...client import MuteList
-from ..messages import FeedNotes, ListsUpdated
+from ..messages import AccountSwitched, FeedNotes, ListsUpdated, RelayChanged
 from ..widgets.note_base import NoteListBase
 from ..widgets.note_list import NoteList
 from ..widgets.status_bar import StatusBar
 from .base import NoteScreen
 
 TABS = (("home", "Home"), ("mentions", "Mentions"), ("global", "Global"))
+
+
+def empty_reason(key: str, *, signed_in: bool, follows: int, connected: int, total: int) -> str:
+    """Why a feed with no note is empty, and what to do."""
+    if total == 0:
+        return "No relay is configured, so no note can arrive. Add one on the relays screen: press R, then a."
+    if key in ("home", "mentions") and not signed_in:
+        return "No account yet: press K to add one (or read Global: press 3)."
+    if connected == 0:
+        return (f"No relay is connected (0 of {total}), so no note can arrive now. The relays screen (R) says why "
+                "each one failed; it keeps retrying, and notes already in the cache show here.")
+    if key == "home" and follows == 0:
+        return ("You follow no one yet, so Home is empty. Find people in Global (press 3), open a profile with p "
+                "and press f to follow them.")
+    if key == "home":
+        return f"No notes yet from the {follows} people you follow: waiting for the relays…"
+    if key == "mentions":
+        return "No one has mentioned you or replied to you yet. When someone does, it shows here."
+    return "Nothing here yet: waiting for the relays…"
 
 
 def tab_id(key: str) -> str:
@@ -55,8 +74,10 @@ class FeedScreen(NoteScreen):
 
     def _list(self, key: str) -> NoteList:
         app = self.nostr
-        return NoteList(id=tab_id(key) + "-list", names=app.name_for, followed_names=app.followed_names(),
-                        clock=app.clock)
+        lst = NoteList(id=tab_id(key) + "-list", names=app.name_for, followed_names=app.followed_names(),
+                       clock=app.clock, max_width=app.config.ui.max_width, pending=app.pending_label)
+        lst.cw_hint = self.cw_hint()
+        return lst
 
     def on_mount(self) -> None:
         lists = self.nostr.client.lists
@@ -97,11 +118,22 @@ class FeedScreen(NoteScreen):
         items = await feed.first_page()
         lst = self.query_one(f"#{pane}-list", NoteList)
         lst.set_items(items)
-        if not items:
-            hint = ("Nothing here yet: waiting for relays…" if self.keys[pane] != "home"
-                    else "Your home feed is empty: follow people from their profile (p), or look at Global (3).")
-            self.notify(hint, markup=False)
+        self.explain_empty()
         lst.focus()
+
+    def explain_empty(self) -> None:
+        """Each empty tab says why it is empty and what to do about it."""
+        client = self.nostr.client
+        connected, total = client.relays.connected_count()
+        for pane, key in self.keys.items():
+            lists = self.query(f"#{pane}-list").results(NoteList)
+            for lst in lists:
+                lst.empty_text = empty_reason(key, signed_in=client.session.pubkey is not None,
+                                              follows=len(client.lists.follows), connected=connected, total=total)
+
+    def on_relay_changed(self, message: RelayChanged) -> None:
+        """A relay came or went: the empty tabs say so."""
+        self.explain_empty()
 
     def on_note_list_need_older(self, message: NoteList.NeedOlder) -> None:
         """Page backwards from the store (and relays)."""
@@ -139,8 +171,9 @@ class FeedScreen(NoteScreen):
 
     def on_lists_updated(self, message: ListsUpdated) -> None:
         """Muted notes leave at once; after an unmute (or a follow change, on Home) the tabs are read from the
-        store again, so what is no longer hidden comes back, the cursor staying on the note it was on."""
-        super().on_lists_updated(message)
+        store again, so what is no longer hidden comes back, the cursor staying on the note it was on; what an
+        empty Home says follows too. (NoteScreen's handler, which takes the muted notes out, runs as well.)"""
+        self.explain_empty()
         lists = self.nostr.client.lists
         follows, mutes = frozenset(lists.follows), lists.mutes
         old_follows, old_mutes = self._lists_seen
@@ -171,7 +204,18 @@ class FeedScreen(NoteScreen):
         self._step_tab(-1)
 
     def on_feed_notes(self, message: FeedNotes) -> None:
-        """New notes go behind the "N new notes" line of their tab."""
+        """New notes go behind the "N new notes" line of their tab; the reader's own are shown at once."""
         pane = tab_id(message.event.feed)
         if pane in self.loaded:
-            self.query_one(f"#{pane}-list", NoteList).prepend_new(list(message.event.items))
+            lst = self.query_one(f"#{pane}-list", NoteList)
+            if message.event.own:
+                self.place_own(lst, message.event.items)
+            else:
+                lst.prepend_new(list(message.event.items))
+
+    def on_account_switched(self, message: AccountSwitched) -> None:
+        """Another account: every tab shows that account's feeds (the open tab at once, the others when shown)."""
+        self.loaded.clear()
+        tabs = self.query_one(TabbedContent)
+        if tabs.active:
+            self.load(tabs.active)

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from ...client import passphrase_strength
+
 
 class ConfirmModal(ModalScreen[bool]):
     """Yes or no: y/enter confirms, n/esc cancels."""
@@ -60,3 +62,41 @@ class InputModal(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         """Close without an answer."""
         self.dismiss(None)
+
+
+WEAK_WARNING = ("This passphrase is weak: whoever copies your key file could guess it. Press Enter again to use "
+                "it anyway, or make it longer (a few unrelated words are easy to remember and hard to guess).")
+
+
+class NewPassphraseModal(InputModal):
+    """A new passphrase, with a strength estimate as it is typed; a weak one needs a second Enter."""
+
+    def __init__(self, prompt: str, *, user_inputs: tuple[str, ...] = ()) -> None:
+        super().__init__(prompt, password=True)
+        self.user_inputs = user_inputs
+        self._warned: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.prompt))
+            yield Input(password=True, id="modal-input")
+            yield Static("", id="passphrase-strength")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Estimate the strength of what is typed so far."""
+        line = self.query_one("#passphrase-strength", Static)
+        if not event.value:
+            line.update("")
+            return
+        strength = passphrase_strength(event.value, self.user_inputs)
+        line.update(Text(strength.summary(), style="yellow" if strength.weak else "green"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Close with the passphrase; a weak one is taken on the second Enter, after a warning."""
+        event.prevent_default()  # InputModal's handler would close at once
+        value = event.value
+        if value and passphrase_strength(value, self.user_inputs).weak and self._warned != value:
+            self._warned = value
+            self.query_one("#passphrase-strength", Static).update(Text(WEAK_WARNING, style="bold red"))
+            return
+        self.dismiss(value)

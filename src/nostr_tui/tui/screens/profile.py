@@ -15,8 +15,8 @@ from ..list_changes import ask_to_mute, run_change
 from ..messages import FeedNotes
 from ..safe_text import safe_text, single_line
 from ..widgets.note_list import NoteList
-from .base import OneListScreen
 from .modals import ConfirmModal
+from .one_list import OneListScreen
 from .profile_edit import ProfileEditor
 
 
@@ -38,6 +38,17 @@ class ProfileScreen(OneListScreen):
 
     LIST_ID = "profile-list"
 
+    @property
+    def own(self) -> bool:
+        """True on the profile of the active account."""
+        return self.pubkey == self.nostr.client.session.pubkey
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Your own profile does not offer following or muting yourself."""
+        if action in ("follow", "mute_person"):
+            return not self.own
+        return super().check_action(action, parameters)
+
     def heading(self) -> Static:
         return Static("", id="profile-card")
 
@@ -55,7 +66,10 @@ class ProfileScreen(OneListScreen):
         if profile and profile.about:
             t.append("\n")
             t.append_text(safe_text(profile.about[:600]))
-        t.append("\n" + ("You follow them · f to unfollow" if following else "f to follow"), style="italic")
+        if self.own:
+            t.append("\nYour profile · e to edit it", style="italic")
+        else:
+            t.append("\n" + ("You follow them · f to unfollow" if following else "f to follow"), style="italic")
         return t
 
     async def fill(self) -> None:
@@ -77,7 +91,10 @@ class ProfileScreen(OneListScreen):
     def on_feed_notes(self, message: FeedNotes) -> None:
         """New notes by this author."""
         if message.event.feed == self.feed_key:
-            self.query_one(NoteList).prepend_new(list(message.event.items))
+            if message.event.own:
+                self.place_own(self.query_one(NoteList), message.event.items)
+            else:
+                self.query_one(NoteList).prepend_new(list(message.event.items))
 
     def action_show_new(self) -> None:
         """Jump to new notes."""
@@ -117,7 +134,7 @@ class ProfileScreen(OneListScreen):
     def action_edit(self) -> None:
         """Edit the profile, when it is the user's own."""
         if self.pubkey != self.nostr.client.session.pubkey:
-            self.notify("Only your own profile can be edited (open it from the accounts screen, K).", markup=False)
+            self.notify("Only your own profile can be edited (K, then p on your account).", markup=False)
             return
         self.edit_profile()
 

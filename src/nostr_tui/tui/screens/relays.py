@@ -15,6 +15,7 @@ from ...config import ConfigError, validate_relay_url
 from ..list_changes import run_change
 from ..messages import RelayChanged
 from ..safe_text import single_line
+from ..widgets.nav_table import NavTable
 from ..widgets.status_bar import StatusBar
 from .modals import ConfirmModal, InputModal
 
@@ -50,7 +51,7 @@ class RelaysScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="relays-table", cursor_type="row", zebra_stripes=True)
+        yield NavTable(id="relays-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="relay-detail")
         yield StatusBar(id="status")
         yield Footer()

@@ -34,7 +34,10 @@ class ThreadScreen(NoteScreen):
         yield Header()
         yield Static("Loading the thread…", id="thread-status")
         app = self.nostr
-        yield ThreadView(id="thread", names=app.name_for, followed_names=app.followed_names(), clock=app.clock)
+        view = ThreadView(id="thread", names=app.name_for, followed_names=app.followed_names(), clock=app.clock,
+                          max_width=app.config.ui.max_width, pending=app.pending_label)
+        view.cw_hint = self.cw_hint()
+        yield view
         yield self.make_compose()
         yield StatusBar(id="status")
         yield Footer()
@@ -62,7 +65,9 @@ class ThreadScreen(NoteScreen):
     def _show(self, rows: list[ThreadRow], fetching: bool) -> None:
         status = self.query_one("#thread-status", Static)
         if rows:
-            self.query_one(ThreadView).set_rows(rows)
+            view = self.query_one(ThreadView)
+            shown = view.selected_item
+            view.set_rows(rows, keep=shown.event.id if shown is not None else None)  # a fuller tree: stay put
             status.update(f"{len(rows)} notes" + (" · asking relays for more…" if fetching else ""))
         else:
             status.update("Not in the cache yet · asking relays…" if fetching else "This note was not found.")
@@ -79,8 +84,20 @@ class ThreadScreen(NoteScreen):
             self._show(list(event.rows), fetching=False)
 
     def after_send(self, sending: Sending) -> None:
-        """Show the reply in the tree at once (it is in the store already)."""
-        self.load()
+        """Show the reply in the tree at once (it is in the store already), under the note it answers, which
+        keeps the cursor."""
+        target = self.compose_target
+        self.expecting = None
+        self.show_sent(target.event.id if target is not None else None, sending.event.id)
+
+    @work(exit_on_error=False, group="sent")
+    async def show_sent(self, keep: str | None, sent: str) -> None:
+        """The thread again from the store, the cursor where it was and the note just sent in view."""
+        if self.focus_id is None:
+            return
+        rows = await self.nostr.client.threads.rows(self.focus_id)
+        self.query_one(ThreadView).set_rows(rows, keep=keep, reveal=sent)
+        self.query_one("#thread-status", Static).update(f"{len(rows)} notes")
 
     def on_note_opened(self, message: NoteOpened) -> None:
         """Enter on another note opens the thread around it."""

@@ -61,6 +61,28 @@ class Chain(Sequence[T], Generic[T]):
             self._parts.insert(0, list(items))
         self._reindex()
 
+    def insert(self, index: int, items: Sequence[T]) -> None:
+        """Put `items` before the item at `index` (at the end when `index` is the length)."""
+        if not len(items):
+            return
+        size = len(self)
+        index = max(0, min(index, size))
+        if index == 0:
+            self.prepend(items)
+            return
+        if index == size:
+            self.append(items)
+            return
+        part = bisect_right(self._ends, index - 1)
+        start = self._ends[part - 1] if part else 0
+        inner = index - start
+        piece = self._parts[part]
+        if type(piece) is list:
+            piece[inner:inner] = list(items)
+        else:  # a lazy source is split into two views of itself, never copied
+            self._parts[part:part + 1] = [_View(piece, 0, inner), list(items), _View(piece, inner, len(piece))]
+        self._reindex()
+
     def append(self, items: Sequence[T]) -> None:
         """Put `items` after the last item."""
         if not len(items):
@@ -71,3 +93,28 @@ class Chain(Sequence[T], Generic[T]):
         else:
             self._parts.append(list(items))
         self._reindex()
+
+
+class _View(Sequence[T], Generic[T]):
+    """Items `start` to `stop` of a sequence, read through to it."""
+
+    def __init__(self, items: Sequence[T], start: int, stop: int) -> None:
+        self._items, self._start, self._stop = items, start, stop
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("view index out of range")
+        return self._items[self._start + index]

@@ -176,6 +176,10 @@ class Compose(Widget, can_focus=False):
         self.editor.load_text(text)
         self._refresh_info()
 
+    def cursor_to_end(self) -> None:
+        """Put the editor's cursor after the last character (after an external editor wrote the text)."""
+        self.editor.move_cursor(self.editor.document.end)
+
     def set_target(self, mode: Mode, target: NoteItem | None = None) -> None:
         """Say what is written: a new note, a reply to `target` or a quote of it."""
         self._mode, self._target = mode, target

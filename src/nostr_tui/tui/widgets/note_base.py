@@ -10,12 +10,13 @@ from rich.style import Style
 from textual.message import Message
 from textual.widget import Widget
 
-from ...client.models import NoteItem
+from ...client.models import NoteCounts, NoteItem
 from ..safe_text import normalize_names
 from .note_render import NameLookup, NoteContext, NoteStyles
 from .virtual_list import VirtualList
 
 Clock = Callable[[], float]
+PendingLookup = Callable[[str], "str | None"]
 
 NOTE_COMPONENTS = {
     "note--name",
@@ -27,6 +28,8 @@ NOTE_COMPONENTS = {
     "note--link",
     "note--mention",
     "note--quote",
+    "note--mine",
+    "note--pending",
 }
 
 NOTE_CSS = """
@@ -40,6 +43,8 @@ NoteListBase {
     & > .note--link { color: $text-accent; text-style: underline; }
     & > .note--mention { color: $text-accent; }
     & > .note--quote { color: $text-muted; }
+    & > .note--mine { color: $accent; text-style: bold; }
+    & > .note--pending { color: $warning; text-style: italic; }
 }
 """
 
@@ -62,11 +67,16 @@ class NoteOpened(ItemMessage):
     """Enter (or a double click) on a note: the screen opens it (its thread, or re-centres on it)."""
 
 
+class NoteHighlighted(ItemMessage):
+    """The cursor moved to another note (the screen may show or hide keys that depend on it)."""
+
+
 class NoteListBase(VirtualList):
     """A VirtualList of notes: styles from CSS, the clock, follows and name lookup, the cursor note.
 
     The note actions (reply, react, profile, ...) are the screen's: it binds their keys and acts on
-    `selected_item`. Subclasses define `selected_item`.
+    `selected_item`. Subclasses define `selected_item`. `max_width` (columns, 0: none) keeps text lines
+    readable on a wide terminal.
     """
 
     COMPONENT_CLASSES = VirtualList.COMPONENT_CLASSES | NOTE_COMPONENTS
@@ -80,11 +90,17 @@ class NoteListBase(VirtualList):
         names: NameLookup | None = None,
         ascii: bool = False,
         tz: tzinfo | None = None,
+        max_width: int = 0,
+        pending: PendingLookup | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.max_width = max(0, max_width)
+        self._pending_of = pending
+        self.cw_hint = " — press Enter to show"  # how a hidden note says it can be shown (the screen's key)
+        self._highlighted: str | None = None
         self._clock = clock
         self._followed = normalize_names(followed_names)
         self._names = names
@@ -113,7 +129,26 @@ class NoteListBase(VirtualList):
             link=get("note--link"),
             mention=get("note--mention"),
             quote=get("note--quote"),
+            mine=get("note--mine"),
+            pending=get("note--pending"),
         )
+
+    def pending_label(self, item: NoteItem) -> str | None:
+        """How far a note the reader just sent has got ("sending…"), None for every other note."""
+        return self._pending_of(item.event.id) if self._pending_of is not None else None
+
+    def cursor_moved(self) -> None:
+        """Tell the screen when the cursor is on another note."""
+        item = self.selected_item
+        key = item.key if item is not None else None
+        if key != self._highlighted:
+            self._highlighted = key
+            if item is not None:
+                self.post_message(NoteHighlighted(self, item))
+
+    def text_width(self, width: int) -> int:
+        """The width a note's text is wrapped to in `width` cells: at most `max_width` (0: no limit)."""
+        return min(width, self.max_width) if self.max_width else width
 
     def note_context(self) -> NoteContext:
         """Clock reading, follows and options for rendering notes now."""
@@ -157,6 +192,10 @@ class NoteListBase(VirtualList):
     def is_revealed(self, item: NoteItem) -> bool:
         """Whether `item` has no hidden content (no warning, or its content was shown)."""
         return item.content_warning is None or item.key in self._revealed
+
+    def set_counts(self, counts: Iterable[tuple[str, NoteCounts]]) -> None:
+        """New counts for notes (by note id): every row of each note shows them (a note and its reposts)."""
+        raise NotImplementedError
 
     def links(self, item: NoteItem) -> tuple[str, ...]:
         """The http(s) links in a note's content, in order, made inert (no control or bidi characters)."""

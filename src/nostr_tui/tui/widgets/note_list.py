@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import replace
 from datetime import tzinfo
 
 from rich.text import Text
@@ -11,10 +12,12 @@ from textual import events
 from textual.message import Message
 from textual.strip import Strip
 
-from ...client.models import NoteItem
-from .note_base import Clock, NoteListBase
+from ...client.models import NoteCounts, NoteItem
+from .note_base import Clock, NoteListBase, PendingLookup
 from .note_render import NameLookup, note_strips, to_strips
 
+MAX_COUNTS = 10_000
+"""Notes whose newer counts a list remembers at most."""
 MAX_SHOWN_KEYS = 5000
 """How many of the newest notes shown a list remembers by key, to tell a late copy from a new note."""
 
@@ -27,9 +30,10 @@ class NoteList(NoteListBase):
     NoteOpened; the screen binds the note actions and acts on `selected_item`.
     """
 
-    COMPONENT_CLASSES = NoteListBase.COMPONENT_CLASSES | {"note-list--banner"}
+    COMPONENT_CLASSES = NoteListBase.COMPONENT_CLASSES | {"note-list--banner", "note-list--empty"}
     DEFAULT_CSS = """
     NoteList > .note-list--banner { background: $accent 30%; color: $text; text-style: bold; }
+    NoteList > .note-list--empty { color: $text-muted; }
     """
 
     class NeedOlder(Message):
@@ -58,6 +62,8 @@ class NoteList(NoteListBase):
         ascii: bool = False,
         tz: tzinfo | None = None,
         new_hint: str = "n / .",
+        max_width: int = 0,
+        pending: PendingLookup | None = None,
         near_end: int = 20,
         max_pending: int = 1000,
         name: str | None = None,
@@ -65,8 +71,8 @@ class NoteList(NoteListBase):
         classes: str | None = None,
     ) -> None:
         super().__init__(
-            clock=clock, followed_names=followed_names, names=names, ascii=ascii, tz=tz,
-            name=name, id=id, classes=classes,
+            clock=clock, followed_names=followed_names, names=names, ascii=ascii, tz=tz, max_width=max_width,
+            pending=pending, name=name, id=id, classes=classes,
         )
         from ._chain import Chain
 
@@ -74,12 +80,16 @@ class NoteList(NoteListBase):
         self._items: Chain[NoteItem] = Chain(items)
         self._pending: list[NoteItem] = []
         self._pending_keys: set[str] = set()
+        self._own_keys: set[str] = set()  # the reader's own notes put in by `insert_own`
         self._shown_keys: set[str] = set()  # keys of the newest notes shown: a late copy is not "new"
         self._max_pending = max(1, max_pending)
         self.pending_dropped = 0  # new notes beyond `max_pending`, not held (the store has them)
         self._overrides: dict[str, NoteItem] = {}
         self._versions: dict[str, int] = {}
+        self._counts: dict[str, NoteCounts] = {}  # newer counts by note id (any row showing that note)
+        self._count_versions: dict[str, int] = {}
         self._new_hint = new_hint
+        self._empty_text = ""
         self._near_end = near_end
         self._older_asked = False
 
@@ -95,7 +105,25 @@ class NoteList(NoteListBase):
     def item(self, index: int) -> NoteItem:
         """The note at `index`, as last updated."""
         item = self._items[index]
-        return self._overrides.get(item.key, item) if self._overrides else item
+        if self._overrides:
+            item = self._overrides.get(item.key, item)
+        if self._counts:
+            counts = self._counts.get(item.event.id)
+            if counts is not None and counts != item.counts:
+                item = replace(item, counts=counts)
+        return item
+
+    def set_counts(self, counts: Iterable[tuple[str, NoteCounts]]) -> None:
+        """New counts for notes (by note id), shown on every row of each (the note and its reposts)."""
+        for note_id, value in counts:
+            self._counts.pop(note_id, None)
+            self._counts[note_id] = value
+            self._count_versions[note_id] = self._count_versions.get(note_id, 0) + 1
+        while len(self._counts) > MAX_COUNTS:  # the oldest news first: a reload shows those again
+            old = next(iter(self._counts))
+            del self._counts[old]
+            self._count_versions.pop(old, None)
+        self.invalidate()
 
     @property
     def selected_item(self) -> NoteItem | None:
@@ -118,29 +146,33 @@ class NoteList(NoteListBase):
         self._shown_keys = {items[i].key for i in range(min(len(items), MAX_SHOWN_KEYS))}
         self._pending.clear()
         self._pending_keys.clear()
+        self._own_keys.clear()
         self.pending_dropped = 0
         self._overrides.clear()
         self._versions.clear()
+        self._counts.clear()
+        self._count_versions.clear()
+        self._cache.clear()  # the update counts start again: an earlier drawing would match them
         self._older_asked = False
         self._cursor = self._top = self._top_offset = 0
         self.update_virtual_size()
         self._moved()
 
     def prepend_new(self, items: Sequence[NoteItem]) -> None:
-        """Hold back newer notes (newest first) behind a "N new notes" line; the view does not move.
+        """Hold back newer notes (newest first) behind a "N new notes" line above the notes shown (which keep
+        their place in the list, one row lower).
         Into an empty list they go straight in. At most `max_pending` are held (the newest); the
         others are only counted in `pending_dropped`, for the owner to reload from the store."""
-        top = self.item(0).at if len(self._items) else None
+        top = self._top_time()
         # Only what is newer than the top of the list waits behind the line; a late copy, or an older note
         # that arrives after a reload, takes its place in the store's order at the next reload instead.
         fresh = [i for i in items if i.key not in self._pending_keys and i.key not in self._shown_keys
-                 and (top is None or i.at >= top)]
+                 and i.key not in self._own_keys and (top is None or i.at >= top)]
         if not fresh:
             return
         if not len(self._items):  # nothing is being read yet: show them at once
             self.set_items(fresh)
             return
-        was_empty = not self._pending
         self._pending[:0] = fresh
         self._pending_keys.update(i.key for i in fresh)
         if len(self._pending) > self._max_pending:  # a flood: memory stays bounded, the count goes on
@@ -148,10 +180,45 @@ class NoteList(NoteListBase):
                 self._pending_keys.discard(old.key)
             self.pending_dropped += len(self._pending) - self._max_pending
             del self._pending[self._max_pending:]
-        self._header = None
-        if was_empty and self.has_size and len(self._items):
-            self.scroll_lines(1)  # the line appears over the top row: what is read stays put
+        self._header = None  # the line takes the top row and the notes move down by one: it covers none of them
         self.invalidate()
+
+    def _top_time(self) -> int | None:
+        """When the newest note of the list entered its feed (the reader's own just-sent notes aside)."""
+        for index in range(min(len(self._items), len(self._own_keys) + 1)):
+            item = self.item(index)
+            if item.key not in self._own_keys:
+                return item.at
+        return None
+
+    def insert_own(self, items: Sequence[NoteItem], *, at: int = 0, select: bool = False) -> None:
+        """Show notes the reader just published at once, before the note at `at` (never behind the "N new
+        notes" line). The cursor and the view keep what they show, unless `select`: then the cursor goes to
+        the first of them."""
+        fresh = [i for i in items if i.key not in self._own_keys]
+        if not fresh:
+            return
+        if self._pending_keys & {i.key for i in fresh}:
+            self._pending = [p for p in self._pending if p.key not in {i.key for i in fresh}]
+            self._pending_keys -= {i.key for i in fresh}
+        if not len(self._items):
+            self.set_items(fresh)
+            self._own_keys.update(i.key for i in fresh)
+            return
+        self._own_keys.update(i.key for i in fresh)
+        at = max(0, min(at, len(self._items)))
+        self._items.insert(at, fresh)
+        if select:
+            self._cursor = at
+        elif at <= self._cursor:
+            self._cursor += len(fresh)
+        if at < self._top or (at == self._top and self._top_offset > 0):
+            self._top += len(fresh)  # above the view: what is read stays put
+        self.update_virtual_size()
+        if select:
+            self.move_cursor(at, to_top=at == 0)
+        else:
+            self._moved()
 
     def show_new(self) -> None:
         """Put the held-back notes on top and go to the newest."""
@@ -214,17 +281,39 @@ class NoteList(NoteListBase):
         """Cache key: note key, its update count, content-warning state and the minute."""
         item = self.item(index)
         key = item.key
-        return (key, self._versions.get(key, 0), key in self._revealed, self.minute())
+        return (key, self._versions.get(key, 0), self._count_versions.get(item.event.id, 0), key in self._revealed,
+                self.pending_label(item), self.minute())
 
     def render_item(self, index: int, width: int) -> list[Strip]:
         """The note's lines and a blank separator line."""
         item = self.item(index)
         strips = note_strips(
-            item, width, self.app.console, self.note_context(), self.note_styles(),
-            revealed=self.is_revealed(item),
+            item, self.text_width(width), self.app.console, self.note_context(), self.note_styles(),
+            revealed=self.is_revealed(item), pending=self.pending_label(item), cw_hint=self.cw_hint,
         )
         strips.append(Strip([]))
         return strips
+
+    @property
+    def empty_text(self) -> str:
+        """What the list says while it has no note: why, and what to do."""
+        return self._empty_text
+
+    @empty_text.setter
+    def empty_text(self, text: str) -> None:
+        if text != self._empty_text:
+            self._empty_text = text
+            self.invalidate()
+
+    def empty_strips(self, width: int) -> list[Strip]:
+        """The empty list's explanation, wrapped, below a blank line."""
+        if not self._empty_text:
+            return []
+        style = self.get_component_rich_style("note-list--empty")
+        text = Text(self._empty_text, style=style, end="")
+        inner = self.text_width(max(1, width - 4))
+        return [Strip([]), *(Strip.join([Strip.blank(2), line])
+                             for line in to_strips(text, inner, self.app.console, self.app.console.options))]
 
     def header_strips(self, width: int) -> list[Strip]:
         """The "N new notes" line when notes are held back."""
@@ -241,6 +330,7 @@ class NoteList(NoteListBase):
 
     def cursor_moved(self) -> None:
         """Ask for older notes when the cursor or the view nears the end."""
+        super().cursor_moved()
         count = len(self._items)
         if self._older_asked or count == 0:
             return

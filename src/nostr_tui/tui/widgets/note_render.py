@@ -39,6 +39,8 @@ class NoteStyles:
     link: Style = field(default_factory=lambda: Style(underline=True))
     mention: Style = field(default_factory=lambda: Style(color="cyan"))
     quote: Style = field(default_factory=lambda: Style(dim=True))
+    mine: Style = field(default_factory=lambda: Style(color="magenta", bold=True))
+    pending: Style = field(default_factory=lambda: Style(color="yellow"))
 
 
 @dataclass(frozen=True)
@@ -87,13 +89,19 @@ def author_text(author: Author, ctx: NoteContext, styles: NoteStyles) -> Text:
     return text
 
 
+YOU = " (you)"
+
+
 def counts_text(counts: NoteCounts, ctx: NoteContext, styles: NoteStyles) -> Text:
-    """Replies, reactions and reposts on one line."""
-    if ctx.ascii:
-        body = f"replies {counts.replies}  likes {counts.reactions}  reposts {counts.reposts}"
-    else:
-        body = f"💬 {counts.replies}  ♥ {counts.reactions}  ↻ {counts.reposts}"
-    return Text(body, style=styles.meta, end="")
+    """Replies, reactions and reposts on one line; "(you)" after the reactions or reposts the reader made."""
+    replies, likes, reposts = ("replies ", "likes ", "reposts ") if ctx.ascii else ("💬 ", "♥ ", "↻ ")
+    text = Text(f"{replies}{counts.replies}  {likes}{counts.reactions}", style=styles.meta, end="")
+    if counts.reacted:
+        text.append(YOU, style=styles.mine)
+    text.append(f"  {reposts}{counts.reposts}", style=styles.meta)
+    if counts.reposted:
+        text.append(YOU, style=styles.mine)
+    return text
 
 
 def _shorten(bech32: str) -> str:
@@ -179,10 +187,14 @@ def to_strips(text: Text, width: int, console: Console, options: ConsoleOptions)
     return [Strip(line) for line in lines] or [Strip([])]
 
 
-def _head(item: NoteItem, ctx: NoteContext, styles: NoteStyles) -> Text:
+def _head(item: NoteItem, ctx: NoteContext, styles: NoteStyles, pending: str | None = None) -> Text:
     head = author_text(item.author, ctx, styles)
-    head.append(" - " if ctx.ascii else " · ", style=styles.time)
+    dot = " - " if ctx.ascii else " · "
+    head.append(dot, style=styles.time)
     head.append(relative_time(item.event.created_at, ctx.now, ctx.tz), style=styles.time)
+    if pending:
+        head.append(dot, style=styles.time)
+        head.append(single_line(pending, 60), style=styles.pending)
     return head
 
 
@@ -205,9 +217,10 @@ def note_strips(
     revealed: bool = False,
     with_counts: bool = True,
     cw_hint: str = " — press Enter to show",
+    pending: str | None = None,
 ) -> list[Strip]:
-    """The lines of one note at `width` cells: repost line, author and time, "Replying to", content
-    (or its content warning), quoted notes in a margin, counts."""
+    """The lines of one note at `width` cells: repost line, author and time (and `pending`, how far a note the
+    reader just sent has got), "Replying to", content (or its content warning), quoted notes, counts."""
     options = console.options
     parts: list[Text] = []
     if item.reposted_by is not None:
@@ -224,7 +237,7 @@ def note_strips(
         line.append_text(who)
         line.append(f" reacted {reaction_label(item.reaction, ctx.ascii)} to", style=styles.meta)
         parts.append(line)
-    parts.append(_head(item, ctx, styles))
+    parts.append(_head(item, ctx, styles, pending))
     if item.reply_to is not None:
         reply = Text("Replying to @", style=styles.meta, end="")
         reply.append_text(author_text(item.reply_to, ctx, styles))

@@ -10,7 +10,8 @@ from ..safe_text import single_line
 
 
 class StatusBar(Widget):
-    """One line: `alice · relays 2/3 connected · 1 unsent`. Set the attributes; it redraws itself."""
+    """One line: `alice · relays 2/3 connected · 1 unsent · 1 note pending on 2 relays (O)`: `unsent` notes no
+    relay accepted, `partial` ones some relays did (still pending on `pending_relays`). It redraws itself."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -29,6 +30,7 @@ class StatusBar(Widget):
     relays_total: reactive[int] = reactive(0)
     unsent: reactive[int] = reactive(0)
     partial: reactive[int] = reactive(0)
+    pending_relays: reactive[int] = reactive(0)
 
     def set_relays(self, connected: int, total: int) -> None:
         """How many relays are connected out of how many are configured."""
@@ -49,5 +51,9 @@ class StatusBar(Widget):
         if self.unsent:
             text.append(f" · {self.unsent} unsent", style="bold")
         if self.partial:
-            text.append(f" · {self.partial} pending on more relays")
+            notes = f"{self.partial} note{'s' if self.partial != 1 else ''}"
+            relays = f"{self.pending_relays} relay{'s' if self.pending_relays != 1 else ''}"
+            text.append(f" · {notes} pending on {relays}")
+        if self.unsent or self.partial:
+            text.append(" (O)", style="dim")
         return text

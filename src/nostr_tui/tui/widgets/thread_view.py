@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import replace
 from datetime import tzinfo
 from typing import ClassVar
 
@@ -13,8 +14,8 @@ from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.strip import Strip
 
-from ...client.models import NoteItem, ThreadRow
-from .note_base import Clock, ItemMessage, NoteListBase
+from ...client.models import NoteCounts, NoteItem, ThreadRow
+from .note_base import Clock, ItemMessage, NoteListBase, PendingLookup
 from .note_render import NameLookup, note_strips
 
 INDENT = 3
@@ -58,13 +59,15 @@ class ThreadView(NoteListBase):
         names: NameLookup | None = None,
         ascii: bool = False,
         tz: tzinfo | None = None,
+        max_width: int = 0,
+        pending: PendingLookup | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(
-            clock=clock, followed_names=followed_names, names=names, ascii=ascii, tz=tz,
-            name=name, id=id, classes=classes,
+            clock=clock, followed_names=followed_names, names=names, ascii=ascii, tz=tz, max_width=max_width,
+            pending=pending, name=name, id=id, classes=classes,
         )
         self._all: list[ThreadRow] = []
         self._tree_parent: list[int] = []
@@ -78,8 +81,11 @@ class ThreadView(NoteListBase):
 
     # -- data -------------------------------------------------------------------------------------
 
-    def set_rows(self, rows: Sequence[ThreadRow]) -> None:
-        """Show a thread (rows in tree order); the cursor goes to the focus row."""
+    def set_rows(self, rows: Sequence[ThreadRow], *, keep: str | None = None, reveal: str | None = None) -> None:
+        """Show a thread (rows in tree order); the cursor goes to the focus row. With `keep` (the id of a note
+        shown before) the cursor stays on that note and collapsed branches stay collapsed; `reveal` (a note
+        id, e.g. a reply just sent) is brought into view too."""
+        collapsed = {self._all[i].item.event.id for i in self._collapsed} if keep else set()
         self._all = list(rows)
         count = len(self._all)
         self._tree_parent = [-1] * count
@@ -99,14 +105,28 @@ class ThreadView(NoteListBase):
             parent = self._tree_parent[i]
             if parent >= 0:
                 self._tree_size[parent] += 1 + self._tree_size[i]
-        self._collapsed.clear()
+        self._collapsed = {i for i, r in enumerate(self._all) if r.item.event.id in collapsed}
         self._versions.clear()
+        self._cache.clear()  # rows moved and branches changed: nothing drawn before still holds
         self._rebuild_visible()
-        focus = next((i for i, r in enumerate(self._all) if r.is_focus), 0)
-        self._cursor = focus
-        self._initial = True
+        kept = self._visible_index(keep) if keep else None
+        if kept is None:
+            self._cursor = next((i for i, r in enumerate(self._all) if r.is_focus), 0)
+            self._initial = True
+            self.update_virtual_size()
+            self._place_focus()
+            return
         self.update_virtual_size()
-        self._place_focus()
+        shown = self._visible_index(reveal) if reveal else None
+        if shown is not None:
+            self.scroll_to_item(shown)
+        self.move_cursor(kept)
+
+    def _visible_index(self, event_id: str | None) -> int | None:
+        for index, real in enumerate(self._visible):
+            if self._all[real].item.event.id == event_id:
+                return index
+        return None
 
     def _rebuild_visible(self) -> None:
         visible: list[int] = []
@@ -169,13 +189,27 @@ class ThreadView(NoteListBase):
         self._versions[item.key] = self._versions.get(item.key, 0) + 1
         self.invalidate()
 
+    def set_counts(self, counts: Iterable[tuple[str, NoteCounts]]) -> None:
+        """New counts for notes (by note id), on their rows."""
+        wanted = dict(counts)
+        for i, row in enumerate(self._all):
+            value = wanted.get(row.item.event.id)
+            if value is not None and value != row.item.counts:
+                item = replace(row.item, counts=value)
+                self._all[i] = ThreadRow(item, row.depth, row.parent_id, row.child_count, row.is_focus,
+                                         row.missing_parent)
+                self._versions[item.key] = self._versions.get(item.key, 0) + 1
+        self.invalidate()
+
     # -- rendering --------------------------------------------------------------------------------
 
     def item_key(self, index: int) -> Hashable:
         """Cache key: row, note update count, collapse and warning state, the minute."""
         real = self._visible[index]
-        key = self._all[real].item.key
-        return (real, key, self._versions.get(key, 0), real in self._collapsed, key in self._revealed, self.minute())
+        item = self._all[real].item
+        key = item.key
+        return (real, key, self._versions.get(key, 0), real in self._collapsed, key in self._revealed,
+                self.pending_label(item), self.minute())
 
     def _guides(self, real: int, levels: int) -> tuple[str, str]:
         """Prefix of the first line and of the other lines of row `real`, `levels` columns wide."""
@@ -203,10 +237,10 @@ class ThreadView(NoteListBase):
         row = self._all[real]
         levels = max(1, (width - MIN_TEXT) // INDENT)
         first, rest = self._guides(real, levels)
-        inner = max(MIN_TEXT // 2, width - len(first))
+        inner = self.text_width(max(MIN_TEXT // 2, width - len(first)))
         lines = note_strips(
             row.item, inner, self.app.console, self.note_context(), self.note_styles(),
-            revealed=self.is_revealed(row.item),
+            revealed=self.is_revealed(row.item), pending=self.pending_label(row.item), cw_hint=self.cw_hint,
         )
         if real in self._collapsed and self._tree_size[real]:
             hidden = self._tree_size[real]

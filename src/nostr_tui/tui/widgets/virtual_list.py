@@ -89,6 +89,10 @@ class VirtualList(ScrollView, can_focus=True, inherit_bindings=False):
         """Lines that stay at the top of the view (none by default)."""
         return []
 
+    def empty_strips(self, width: int) -> list[Strip]:
+        """Lines shown while the list has no item (none by default)."""
+        return []
+
     def item_style(self, index: int) -> Style | None:
         """A style laid under every line of item `index` (besides the cursor's)."""
         return None
@@ -424,6 +428,10 @@ class VirtualList(ScrollView, can_focus=True, inherit_bindings=False):
             return headers[y].adjust_cell_length(width).apply_style(base)
         rows = self._visible_rows()
         row = y - len(headers)
+        if not rows and self.item_count() == 0:
+            empty = self.empty_strips(width)
+            if row < len(empty):
+                return empty[row].adjust_cell_length(width).apply_style(base)
         if row >= len(rows):
             return Strip.blank(width, base)
         index, k = rows[row]

@@ -1,0 +1,78 @@
+"""ctrl+e in the compose pane opens $VISUAL/$EDITOR (a real terminal: the app suspends for it) and, back in the
+app, the text is the editor's and the cursor is at its end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Tmux:
+    """One tmux server of its own (its own socket) running one command in a window of a fixed size."""
+
+    def __init__(self, command: str, env: dict[str, str], size: tuple[int, int] = (100, 32)) -> None:
+        self.socket = f"nostr-tui-test-{uuid.uuid4().hex[:8]}"
+        self.run("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), command, env=env)
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=env,
+                              timeout=30, check=False)
+        return done.stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "t")
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self.run("send-keys", "-t", "t", *(["-l"] if literal else []), *keys)
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never showed; the screen was:\n{self.screen()}")
+
+    def close(self) -> None:
+        self.run("kill-server")
+
+
+@pytest.fixture
+def tmux_app(tmp_path: Path) -> Iterator[Tmux]:
+    editor = tmp_path / "editor"
+    # The "editor": appends to the file it is given, as a person would, then exits.
+    editor.write_text('#!/bin/sh\nprintf "%s and more from the editor" "$(cat "$1")" > "$1"\n')
+    editor.chmod(0o700)
+    env = {**os.environ, "EDITOR": str(editor), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("VISUAL", None)
+    session = Tmux(f"{sys.executable} -m nostr_tui --demo", env)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def test_ctrl_e_in_the_text_area_runs_the_editor_and_the_cursor_ends_up_at_the_end(tmux_app: Tmux) -> None:
+    tmux_app.wait_for("relays 1/1 connected")
+    tmux_app.keys("c")
+    tmux_app.wait_for("New note")
+    tmux_app.keys("hello", literal=True)
+    tmux_app.wait_for("5 characters")
+    tmux_app.keys("C-e")  # the focus is in the text area
+    tmux_app.wait_for("hello and more from the editor")
+    tmux_app.keys("!", literal=True)  # typed where the cursor is: at the end
+    tmux_app.wait_for("hello and more from the editor!")
+    tmux_app.wait_for("31 characters")  # the count under the editor agrees: the "!" went at the end
