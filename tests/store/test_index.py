@@ -122,3 +122,11 @@ def test_rows_keep_their_numbers_after_the_newest_is_deleted(cache: EventCache) 
     cache.index_some()
     assert {e.id for e in cache.search("note")} == {a.id, c.id}
     cache.connection.execute("INSERT INTO fts(fts, rank) VALUES ('integrity-check', 0)")
+
+
+def test_relays_seen_later_are_recorded_in_one_go(cache: EventCache) -> None:
+    notes = [make_event(A, i, content=f"note {i}") for i in range(5)]
+    cache.add(notes, relay="wss://a")
+    cache.add_seen([(n.id, "wss://b") for n in notes] + [("ff" * 32, "wss://b"), (notes[0].id, "wss://c")])
+    assert cache.seen_on(notes[0].id) == ["wss://a", "wss://b", "wss://c"]
+    assert all(cache.seen_on(n.id) == ["wss://a", "wss://b"] for n in notes[1:])

@@ -55,10 +55,7 @@ def _save(cache: EventCache, by_relay: dict[str, list[Event]], seen: Sequence[tu
 
 def _record_seen(cache: EventCache, seen: Sequence[tuple[str, str]]) -> None:
     """Note in the cache that events it holds were also received from these relays."""
-    for event_id, url in seen:
-        event = cache.get(event_id)
-        if event is not None:
-            cache.add([event], relay=url)
+    cache.add_seen(seen)
 
 
 @dataclass(eq=False)

@@ -17,13 +17,13 @@ from typing import Any, Literal, TypeVar
 from .. import paths
 from ..protocol.event import Event
 from ..protocol.filters import Filter
-from .cache import AddStatus, EventCache
+from .cache import EventCache
 from .errors import StoreError
 from .prune import PruneReport
 from .reads import CacheStats, Counts
 from .rules import Relation
 from .state import Draft, OutboxEntry, StateStore
-from .writes import INDEX_CHUNK
+from .writes import INDEX_CHUNK, AddStatus
 
 T = TypeVar("T")
 Target = Literal["cache", "state"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -172,6 +173,22 @@ class EventCache(CacheReads):
             if relay and sync_key is not None and batch:
                 self._bump_sync(relay, sync_key, min(max(e.created_at for e in batch), now))
         return statuses
+
+    def add_seen(self, seen: Iterable[tuple[str, str]]) -> None:
+        """Record that cached events (by id) were also received from relays (by URL); ids not cached are ignored."""
+        by_relay: dict[str, list[str]] = {}
+        for event_id, url in seen:
+            by_relay.setdefault(url, []).append(event_id)
+        if not by_relay:
+            return
+        with self.transaction():
+            conn = self._db.conn
+            for url, ids in by_relay.items():
+                conn.execute(
+                    "INSERT OR IGNORE INTO seen(eid, rid) SELECT n, ? FROM events "
+                    "WHERE id IN (SELECT value FROM json_each(?))",
+                    (self._relay_id(url), json.dumps(ids)),
+                )
 
     def set_sync(self, relay: str, key: str, newest: int) -> None:
         """Record that `relay` has sent everything for subscription `key` up to `newest` (kept if later)."""
