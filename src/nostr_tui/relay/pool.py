@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from ..config import NetworkConfig
 from ..protocol.event import Event
@@ -136,8 +137,11 @@ class RelayPool:
 
     # ------------------------------------------------------------ relays
 
-    def add_relay(self, url: str, *, read: bool = True, write: bool = True) -> None:
-        """Add a relay and start connecting; open subscriptions follow it when it is a read relay."""
+    def add_relay(self, url: str, *, read: bool = True, write: bool = True, info: bool = True) -> None:
+        """Add a relay and start connecting; open subscriptions follow it when it is a read relay.
+
+        Its NIP-11 document is fetched when the pool fetches them and `info` is true (a relay added for one
+        question has no use for it)."""
         if self._closed:
             raise RuntimeError("the relay pool is closed")
         if url in self._relays:
@@ -160,7 +164,7 @@ class RelayPool:
                 if sub.relays is None:
                     self._open_on(sub, relay)
         relay.start()
-        if self._fetch_info:
+        if self._fetch_info and info:
             self._spawn(self._fetch_and_report(url))
 
     async def remove_relay(self, url: str) -> None:
