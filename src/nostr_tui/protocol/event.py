@@ -106,6 +106,13 @@ class Event:
         except TypeError:  # a lone surrogate, or an event built by hand with values of other types
             return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
 
+    def to_json_bytes(self) -> bytes:
+        """`to_json()` as UTF-8 (a lone surrogate, possible only in an event built by hand, becomes U+FFFD)."""
+        try:
+            return orjson.dumps(self.to_dict())
+        except TypeError:
+            return self.to_json().encode("utf-8", "replace")
+
     def tag_values(self, name: str) -> list[str]:
         """Second elements of every tag called `name`, in order."""
         return [t[1] for t in self.tags if len(t) >= 2 and t[0] == name]

@@ -63,10 +63,11 @@ def read_frame(raw: str | dict[str, Any], sub_id: str, latest: float) -> Checked
     try:
         if isinstance(raw, str):
             frame = load_frame(raw)
-            frame_sub, _ = event_frame_id(frame)
-            if frame_sub != sub_id:
-                raise MessageError("malformed message")
-            raw = frame[2]
+            if not (len(frame) >= 3 and frame[0] == "EVENT" and frame[1] == sub_id):  # the usual shape: on
+                frame_sub, _ = event_frame_id(frame)  # the reasons for any other
+                if frame_sub != sub_id:
+                    raise MessageError("malformed message")
+            raw = frame[2]  # parsing it refuses what event_frame_id would, with the same reasons
         event, digest = parse_event_hashed(raw)
     except (MessageError, EventError) as exc:
         return Checked(None, exc.reason, False)
