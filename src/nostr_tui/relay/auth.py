@@ -51,11 +51,13 @@ class Auth:
         self._spawn = spawn
         self._timeout = timeout
         self._challenge: str | None = None
+        self._challenged = asyncio.Event()
         self._task: asyncio.Task[bool | None] | None = None
 
     def connected(self, redirected_to: str | None) -> None:
         """A new connection opened (its handshake ended at `redirected_to` when that is another URL)."""
         self._challenge = None
+        self._challenged = asyncio.Event()
         self._task = None
         self.redirected_to = redirected_to
 
@@ -67,6 +69,24 @@ class Auth:
     def challenge(self, challenge: str) -> None:
         """The relay sent an AUTH challenge."""
         self._challenge = challenge
+        self._challenged.set()
+
+    def may_log_in(self) -> bool:
+        """True when a login is allowed and possible here once the relay sends its challenge."""
+        return self.allowed and self._signer is not None and self.redirected_to is None
+
+    async def wait_challenge(self, timeout: float) -> bool:
+        """True once a login can be answered: at once when the challenge is here, else when it arrives within
+        `timeout` (a relay may say "auth-required" before its AUTH frame reaches us)."""
+        if self.can_auth():
+            return True
+        if not self.may_log_in():
+            return False
+        try:
+            await asyncio.wait_for(self._challenged.wait(), timeout)
+        except TimeoutError:
+            return False
+        return self.can_auth()
 
     def can_auth(self) -> bool:
         """True when the user allows AUTH here, a signer is set, the relay sent a challenge, and the

@@ -32,7 +32,7 @@ from ..protocol.messages import (
 from .auth import Auth
 from .notifications import Notice, Notification, SubscriptionClosed
 from .order import FrameOrder, Ticket
-from .receipts import Receipts
+from .receipts import CHALLENGE_WAIT, Receipts
 from .verify import Batcher, VerifyJob
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ class Dispatch:
             self._relay.stats.invalid["CLOSED for a subscription not open"] += 1
             return
         if msg.prefix == "auth-required":
-            if self._auth.can_auth() and not sub.auth_retried:
+            if self._auth.may_log_in() and not sub.auth_retried:
                 sub.auth_retried = True
                 self._spawn(self._auth_then_resubscribe(msg.sub_id, msg.message))
                 return
@@ -238,6 +238,12 @@ class Dispatch:
             self._sink.relay_notification(self._relay, note)
 
     async def _auth_then_resubscribe(self, sub_id: str, reason: str) -> None:
+        if not await self._auth.wait_challenge(CHALLENGE_WAIT):  # it may arrive just after the CLOSED
+            sub = self._subs.get(sub_id)
+            if sub is not None:
+                sub.closed = reason
+                self._refused(sub_id, reason)
+            return
         outcome = await self._auth.authenticate_once()
         if outcome:
             sub = self._subs.get(sub_id)

@@ -98,7 +98,7 @@ class Receipts:
         try:
             ok = await self.send_and_wait(event.id, text, wait)
             if not ok.accepted and ok.prefix == "auth-required":
-                if not auth.can_auth():
+                if not await auth.wait_challenge(min(wait, CHALLENGE_WAIT)):
                     return RelayResult(self.url, PublishStatus.REJECTED, auth.refuse(ok.message))
                 outcome = await auth.authenticate_once()
                 if outcome is None:  # not a refusal: the outbox sends it again on the next connection
@@ -113,6 +113,10 @@ class Receipts:
         if ok.accepted or ok.prefix == "duplicate":
             return RelayResult(self.url, PublishStatus.ACCEPTED, ok.message[:1000])
         return RelayResult(self.url, PublishStatus.REJECTED, ok.message[:1000])
+
+
+CHALLENGE_WAIT = 2.0
+"""Seconds an "auth-required" answer waits for the relay's AUTH challenge when it came first."""
 
 
 async def _wait_ok(future: asyncio.Future[OkMessage], timeout: float) -> OkMessage:

@@ -70,7 +70,8 @@ async def test_every_bad_frame_is_counted_shown_on_the_relays_screen_and_kept_ou
         if frame[0] == "EVENT":  # never the right OK: only one for an id that was never sent
             await send_json(ws, ["OK", "cd" * 32, True, ""])
             return
-        if frame[0] != "REQ" or not any(1 in (f.get("kinds") or []) for f in frame[2:]):
+        wants_new = frame[0] == "REQ" and any(1 in (f.get("kinds") or []) and "until" not in f for f in frame[2:])
+        if not wants_new:  # other questions (profiles, older pages) get an honest empty answer
             if frame[0] == "REQ":
                 await send_json(ws, ["EOSE", frame[1]])
             return
