@@ -53,12 +53,19 @@ class StoreConfig:
     max_cache_mb: int = 512
 
 
+MIN_LOG_N = 16
+"""The least scrypt cost (log2 N, NIP-49) a key is stored at: about 0.1 s and 64 MiB per try."""
+MAX_LOG_N = 22
+
+
 @dataclass(frozen=True)
 class KeysConfig:
-    """Key store settings."""
+    """Key store settings. `lock_after`: seconds without signing after which the decrypted key is dropped
+    (None: kept until the program ends)."""
 
     passphrase_command: str = ""
     log_n: int = 16
+    lock_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,24 @@ def validate_relay_url(url: object) -> str:
     return url
 
 
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str, where: str) -> float | None:
+    """Seconds from "90s", "30m", "2h", "1d" (a bare number is seconds); "" or "off" is None. Raises ConfigError."""
+    value = text.strip().lower()
+    if value in ("", "off", "never"):
+        return None
+    number, unit = (value[:-1], value[-1]) if value[-1] in _UNITS else (value, "s")
+    try:
+        seconds = float(number) * _UNITS[unit]
+    except ValueError:
+        raise ConfigError(f'{where}: {text[:40]!r} is not a duration such as "30m", "2h" or "off"') from None
+    if not 0 < seconds < math.inf:
+        raise ConfigError(f"{where}: the duration must be positive")
+    return seconds
+
+
 def parse_config(raw: dict[str, Any], source: Path | None = None) -> Config:
     """Build a Config from a parsed TOML document. Raises ConfigError naming the bad key."""
     where = str(source) if source else "config"
@@ -176,13 +201,15 @@ def parse_config(raw: dict[str, Any], source: Path | None = None) -> Config:
     store = StoreConfig(_typed(store_raw, "max_cache_mb", int, StoreConfig.max_cache_mb, f"{where}: [store]"))
 
     keys_raw = _section(raw, "keys", where)
-    _check_known(keys_raw, {"passphrase_command", "log_n"}, f"{where}: [keys]")
+    _check_known(keys_raw, {"passphrase_command", "log_n", "lock_after"}, f"{where}: [keys]")
     keys = KeysConfig(
         _typed(keys_raw, "passphrase_command", str, "", f"{where}: [keys]"),
         _typed(keys_raw, "log_n", int, 16, f"{where}: [keys]"),
+        parse_duration(_typed(keys_raw, "lock_after", str, "", f"{where}: [keys]"), f"{where}: [keys] lock_after"),
     )
-    if not 1 <= keys.log_n <= 22:
-        raise ConfigError(f"{where}: [keys] log_n must be between 1 and 22 (16 or more recommended)")
+    if not MIN_LOG_N <= keys.log_n <= MAX_LOG_N:
+        raise ConfigError(f"{where}: [keys] log_n must be between {MIN_LOG_N} and {MAX_LOG_N}: a lower scrypt "
+                          "cost lets a stolen key file be opened by guessing")
 
     keymap_raw = _section(raw, "keymap", where)
     for k, v in keymap_raw.items():

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
-from . import cli
+from . import cli, environment
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments; run a subcommand, or the TUI (with `--demo`, against a local seeded relay)."""
+    os.umask(0o077)  # every file the program creates (store, logs, config, keys) is the user's alone
+    environment.take_secrets()  # no child process ($EDITOR, passphrase_command, a browser) inherits them
     parser = cli.build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is not None:

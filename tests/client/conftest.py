@@ -17,7 +17,7 @@ from tests.support.relays import LocalRelays as Relays
 from tests.support.relays import query_relay
 from tests.support.waiting import eventually, wait_for_event
 
-from nostr_tui.client import Client, OutboxItem, RelayResult, Sending
+from nostr_tui.client import Client, ListUpdate, OutboxItem, RelayResult, Sending
 from nostr_tui.client.profiles import Nip05Checker
 from nostr_tui.config import Config, KeysConfig, RelayConfig
 from nostr_tui.keystore.passphrase import fixed
@@ -77,8 +77,11 @@ async def client_factory(tmp_path: Path) -> AsyncIterator[Any]:
             await client.close()
 
 
-async def done(sending: Sending) -> tuple[Event, list[RelayResult]]:
+async def done(sending: Sending | ListUpdate) -> tuple[Event, list[RelayResult]]:
     """The event and every relay's answer, once all answered."""
+    if isinstance(sending, ListUpdate):
+        assert sending.sending is not None, sending.message
+        sending = sending.sending
     return sending.event, await sending.results()
 
 

@@ -28,7 +28,7 @@ class Cli:
         conf_dir.mkdir(parents=True)
         lines = [f'[[relays]]\nurl = "{u}"\n' for u in relays]
         lines.append("[network]\nconnect_timeout = 2.0\neose_timeout = 3.0\npublish_timeout = 3.0\n")
-        lines.append("[keys]\nlog_n = 4\n")
+        lines.append("[keys]\nlog_n = 16\n")
         (conf_dir / "config.toml").write_text("\n".join(lines))
         keystore_with(self.data, ME, read_only=read_only)
         self.env = {
@@ -131,7 +131,7 @@ async def test_errors_are_one_line_and_exit_1(relays, down_url, tmp_path: Path) 
     assert status == 1 and [line["status"] for line in lines] == ["unreachable"]
     assert "stays in the outbox" in err and "Traceback" not in err
     status, lines, err = await down("follow", nip19.npub_encode(ALICE.public_key))
-    assert status == 1 and "could not fetch your current follow list" in err
+    assert status == 1 and f"your follow list could not be read from {down_url}" in err
     status, lines, err = await down("thread", "note1nope")
     assert status == 1 and err.startswith("nostr-tui: error: not a note reference")
 

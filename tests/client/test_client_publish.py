@@ -113,3 +113,34 @@ async def test_unsent_notes_wait_in_the_outbox_until_the_relay_is_back(relay_pro
 async def _disconnected(client: object, url: str) -> bool:
     await asyncio.sleep(0)
     return not any(s.url == url and s.state.value == "connected" for s in client.relays.status())  # type: ignore[attr-defined]
+
+
+async def test_the_decrypted_key_is_dropped_after_lock_after_without_signing(relays, tmp_path) -> None:
+    from dataclasses import replace
+
+    from nostr_tui.client import Client
+
+    from .conftest import PASSPHRASE, keystore_with, make_config
+
+    url = await relays.start()
+    base = tmp_path / "locking"
+    keystore_with(base, SecretKey.generate())
+    config = make_config(base, [url])
+    config = replace(config, keys=replace(config.keys, lock_after=60.0))
+    now = [1_700_000_000.0]
+    asked: list[str] = []
+
+    def prompt(text: str, confirm: bool) -> str:
+        asked.append(text)
+        return PASSPHRASE
+
+    client = Client(config, prompt=prompt, clock=lambda: now[0], environ={})
+    await client.start()
+    try:
+        for step, text in ((0.0, "first"), (59.0, "within a minute"), (61.0, "after a quiet minute")):
+            now[0] += step
+            sending = await client.notes.post(text)
+            assert (await sending.results())[0].status is PublishStatus.ACCEPTED
+        assert len(asked) == 2  # once at first, once more after 61 s without signing
+    finally:
+        await client.close()

@@ -22,7 +22,7 @@ PASS = "tr0ub4dor &3"
 
 @dataclass
 class Env:
-    """A private profile in tmp_path: data dir, config dir (log_n = 4), and every process run in it."""
+    """A private profile in tmp_path: data dir, config dir (log_n = 17), and every process run in it."""
 
     root: Path
     runs: list[subprocess.CompletedProcess[str]] = field(default_factory=list)
@@ -63,7 +63,7 @@ class Env:
 def env(tmp_path: Path) -> Env:
     config = tmp_path / "config" / "nostr-tui"
     config.mkdir(parents=True)
-    (config / "config.toml").write_text("relays = []\n[keys]\nlog_n = 4\n")
+    (config / "config.toml").write_text("relays = []\n[keys]\nlog_n = 17\n")
     return Env(tmp_path)
 
 
@@ -84,7 +84,7 @@ def test_full_life_of_a_generated_key_never_shows_the_secret_unasked(env: Env) -
     assert env.json("keys", "list") == [made]
     assert env.json("keys", "export") == [{"name": "alice", "npub": made["npub"]}]
     [enc] = env.json("keys", "export", "alice", "--ncryptsec")
-    assert nip49.decode(str(enc["ncryptsec"])).log_n == 4  # the config's cost, not the default
+    assert nip49.decode(str(enc["ncryptsec"])).log_n == 17  # the config's cost, not the default
     signed = env.run("event", "-k", "1", "-c", "hello from the key store", "--created-at", "1700000000")
     assert signed.returncode == 0, signed.stderr
     assert nip19.npub_encode(parse_event(json.loads(signed.stdout)).pubkey) == made["npub"]
@@ -116,7 +116,7 @@ def test_import_from_stdin_and_read_only_accounts(env: Env) -> None:
     jack = "npub1sn0wdenkukak0d9dfczzeacvhkrgz92ak56egt7vdgzn8pv2wfqqhrjdv9"
     [public] = env.json("keys", "import", "--name", "jack", stdin=jack)
     assert public == {"name": "jack", "npub": jack, "read_only": True, "active": False}
-    given = nip49.encrypt(SecretKey.generate(), "their pass", 3)
+    given = nip49.encrypt(SecretKey.generate(), "their pass", 16)  # strong enough to keep
     env.json("keys", "import", "--name", "enc", stdin=given, env={"NOSTR_TUI_PASSPHRASE": "their pass"})
     assert env.json("keys", "export", "enc", "--ncryptsec")[0]["ncryptsec"] == given
     assert [a["name"] for a in env.json("keys", "use", "jack")] == ["jack"]

@@ -67,7 +67,7 @@ def test_import_each_kind(store: KeyStore) -> None:
     nsec_key, hex_key, enc_key = SecretKey.generate(), SecretKey.generate(), SecretKey.generate()
     from_nsec = store.import_key(nip19.nsec_encode(nsec_key) + "\n", "n", PW)
     from_hex = store.import_key(hex_key.hex(), "h", PW)
-    given = nip49.encrypt(enc_key, "their pass", 3, nip49.KEY_SECURITY_SECURE)
+    given = nip49.encrypt(enc_key, "their pass", 16, nip49.KEY_SECURITY_SECURE)  # strong enough to keep
     from_enc = store.import_key(given, "e", answers("their pass"))
     public = store.import_key(JACK_NPUB, "jack", never)
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.client.conftest import PASSPHRASE, keystore_with, query_relay
 from tests.relay.hostile import Hostile, send_json
+from tests.support.keys import PASSPHRASE, keystore_with
+from tests.support.relays import query_relay
 from textual.widgets import Static
 from websockets.asyncio.server import ServerConnection
 
@@ -27,13 +28,18 @@ nostr_sdk = pytest.importorskip("nostr_sdk")
 
 
 class Watched(NostrApp):
-    """The real app; remembers every screen it pushed."""
+    """The real app; remembers every screen it pushed and every notification it showed."""
 
     CSS_PATH = str(Path(nostr_tui.tui.app.__file__).parent / str(NostrApp.CSS_PATH))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pushed: list[str] = []
+        self.shown: list[str] = []
+
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
+        self.shown.append(str(message))
+        super().notify(message, *args, **kwargs)
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         self.pushed.append(type(screen).__name__)
@@ -47,7 +53,7 @@ def write_config(tmp_path: Path, relays: list[str], passphrase_command: str = ""
         lines += ["[[relays]]", f'url = "{url}"', ""]
     lines += ["[network]", "connect_timeout = 2.0", "eose_timeout = 2.0", "publish_timeout = 10.0",
               "backoff_initial = 0.05", "backoff_max = 0.3", "nip11_timeout = 0.5", "",
-              "[keys]", f"passphrase_command = {json.dumps(passphrase_command)}", "log_n = 4", ""]
+              "[keys]", f"passphrase_command = {json.dumps(passphrase_command)}", "log_n = 16", ""]
     path = tmp_path / "config.toml"
     path.write_text("\n".join(lines))
     return path

@@ -196,6 +196,12 @@ def test_the_tui_logs_to_a_private_file(tmp_path: Any) -> None:
         logging.getLogger("nostr_tui.client.relays").info("relay ws://127.0.0.1:1 connected")
         assert "relay ws://127.0.0.1:1 connected" in path.read_text()
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        for i in range(20_000):  # more than two log files hold: it is rotated twice
+            logging.getLogger("nostr_tui.client.relays").info("line %d %s", i, "x" * 120)
+        logs = sorted(path.parent.iterdir())
+        assert [p.name for p in logs] == ["nostr-tui.log", "nostr-tui.log.1", "nostr-tui.log.2"]
+        assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in logs} == dict.fromkeys((p.name for p in logs), 0o600)
+        assert stat.S_IMODE(path.parent.stat().st_mode) & 0o077 == 0
     finally:
         for h in list(logging.getLogger("nostr_tui").handlers):
             logging.getLogger("nostr_tui").removeHandler(h)

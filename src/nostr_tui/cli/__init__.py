@@ -13,7 +13,7 @@ from .common import PROG, CliError, fail
 
 # Each module has `register(subparsers)` adding its commands with `set_defaults(func=...)`;
 # func(args) returns the exit status.
-_COMMAND_MODULES = ("protocol_cmds", "net_cmds", "cache_cmds", "keys_cmds", "client_cmds")
+_COMMAND_MODULES = ("protocol_cmds", "net_cmds", "cache_cmds", "keys_cmds", "client_cmds", "lists_cmds")
 # Which module defines each command, so running one command imports only what it needs.
 _MODULE_OF = {
     **dict.fromkeys(("decode", "encode", "verify", "event"), "protocol_cmds"),
@@ -21,6 +21,7 @@ _MODULE_OF = {
     "cache": "cache_cmds",
     "keys": "keys_cmds",
     **dict.fromkeys(("post", "reply", "react", "repost", "follow", "unfollow", "thread", "feed"), "client_cmds"),
+    **dict.fromkeys(("mute", "unmute", "profile", "lists", "relays"), "lists_cmds"),
 }
 
 

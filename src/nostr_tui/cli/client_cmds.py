@@ -12,27 +12,52 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ..protocol import nip19
-from .common import CliError, print_json, run_client
+from .common import CliError, print_json, run_client, warn
 
 if TYPE_CHECKING:
-    from ..client import Author, Client, NoteItem, Sending, ThreadRow
+    from ..client import Author, Client, ListUpdate, NoteItem, Sending, ThreadRow
 
 FEEDS = ("home", "mentions", "global")
+
+
+async def report_sending(sending: Sending) -> bool:
+    """Print each relay's answer as it comes; True when one accepted."""
+    async for r in sending:
+        print_json({"relay": r.url, "status": r.status.value, "message": r.message, "id": sending.event.id})
+        sys.stdout.flush()
+    return sending.accepted
+
+
+NOT_ACCEPTED = "no relay accepted the event; it stays in the outbox and is sent again on the next run"
 
 
 def _publish(args: argparse.Namespace, send: Callable[[Client], Awaitable[Sending]]) -> int:
     """Send through the outbox and print each relay's answer as it comes; exit 0 when one accepted."""
 
     async def work(client: Client) -> bool:
-        sending = await send(client)
-        async for r in sending:
-            print_json({"relay": r.url, "status": r.status.value, "message": r.message, "id": sending.event.id})
-            sys.stdout.flush()
-        return sending.accepted
+        return await report_sending(await send(client))
 
     if run_client(args, work):
         return 0
-    raise CliError("no relay accepted the event; it stays in the outbox and is sent again on the next run")
+    raise CliError(NOT_ACCEPTED)
+
+
+def change_list(args: argparse.Namespace, change: Callable[[Client], Awaitable[ListUpdate]]) -> int:
+    """Make a list change; print each relay's answer (or that nothing had to change) and exit 0 when the
+    change is published or was not needed."""
+
+    async def work(client: Client) -> bool:
+        update = await change(client)
+        if update.sending is None:
+            print_json({"changed": False, "message": update.message})
+            return True
+        ok = await report_sending(update.sending)
+        warn(update.message)
+        return ok
+
+    if run_client(args, work):
+        return 0
+    raise CliError(NOT_ACCEPTED)
 
 
 def _text(given: str | None) -> str:
@@ -115,7 +140,7 @@ def cmd_follow(args: argparse.Namespace) -> int:
     """Follow or unfollow someone without losing other follows."""
     pubkey = _pubkey(args.person)
     add, remove = ([pubkey], []) if args.command == "follow" else ([], [pubkey])
-    return _publish(args, lambda c: c.lists.change_follows(add=add, remove=remove))
+    return change_list(args, lambda c: c.lists.change_follows(add=add, remove=remove, force=args.force))
 
 
 def cmd_thread(args: argparse.Namespace) -> int:
@@ -180,6 +205,7 @@ def register(sub: Any) -> None:
     for name, what in (("follow", "follow someone"), ("unfollow", "stop following someone")):
         p = sub.add_parser(name, help=f"{what} (keeps every other follow; refuses if no relay answers)")
         p.add_argument("person", metavar="NPUB-OR-NPROFILE")
+        p.add_argument("--force", action="store_true", help="publish even if the list would lose more than one entry")
         p.set_defaults(func=cmd_follow)
 
     p = sub.add_parser("thread", help="print a thread as JSON lines in tree order, with depth")

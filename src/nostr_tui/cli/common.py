@@ -68,10 +68,12 @@ def make_client(args: Any, *, env_key: bool = True) -> Client:
     `[keys] passphrase_command` or the terminal, and (with `env_key`) NOSTR_SECRET_KEY to sign with."""
     from ..client import ClientError
     from ..client.facade import Client
+    from ..paths import default_config_file
 
     config = config_from_args(args)
+    path: Path | None = getattr(args, "config", None)
     try:
-        return Client(config, env_key=env_key)
+        return Client(config, env_key=env_key, config_path=path or default_config_file())
     except ClientError as exc:
         raise CliError(str(exc)) from None
 
@@ -103,7 +105,10 @@ def run_client(args: Any, work: Callable[[Client], Awaitable[T]], *, start: bool
         try:
             if start:
                 await client.start(network=network)
-            return await work(client)
+            result = await work(client)
+            if start and network:  # what the outbox retried on connecting gets its answers before we go
+                await client.publisher.idle(client.config.network.publish_timeout)
+            return result
         finally:
             await client.close()
             for note in client.notifications.drain():

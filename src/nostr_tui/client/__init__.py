@@ -38,9 +38,12 @@ from .events import (
 )
 from .facade import Client
 from .feeds import Feed
+from .lists import ListUpdate, ListVersion
 from .models import Author, NoteCounts, NoteItem, ThreadRow
+from .moderation import MuteList
 from .profiles import Profile
 from .publisher import DeliveryState, OutboxItem, Sending
+from .routing import RelayList
 from .session import AccountInfo
 from .signer import EventTemplate, Signer
 
@@ -60,8 +63,11 @@ __all__ = [
     "FeedNew",
     "ListShrinks",
     "ListUnavailable",
+    "ListUpdate",
+    "ListVersion",
     "ListsChanged",
     "Message",
+    "MuteList",
     "NoAccountError",
     "NoPassphrase",
     "NotFound",
@@ -76,6 +82,7 @@ __all__ = [
     "PublishProgress",
     "PublishStatus",
     "ReadOnlyError",
+    "RelayList",
     "RelayResult",
     "RelayState",
     "RelayStatus",

@@ -11,7 +11,6 @@ Front ends read `client.notifications` (one consumer) for what changes in the ba
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -48,6 +47,7 @@ class Client:
     Seams: `connect` (websocket opener), `clock`, `prompt` (how a passphrase is asked when neither
     NOSTR_TUI_PASSPHRASE nor `[keys] passphrase_command` gives one), `passphrase` (replaces every source),
     `environ`, `nip05` (the NIP-05 checker). With `env_key`, NOSTR_SECRET_KEY signs (for scripts).
+    Relays added, removed or re-flagged are written to `config_path` (None: they last for the session only).
     """
 
     def __init__(
@@ -62,6 +62,7 @@ class Client:
         connect: ConnectFn = default_connect,
         clock: Callable[[], float] = time.time,
         nip05: Nip05Checker | None = None,
+        config_path: Path | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -72,8 +73,8 @@ class Client:
         self._started = False
         self._closing = False
         keystore = KeyStore(keys_dir(base), log_n=config.keys.log_n, warn=self._warn)
-        self.session = Session(keystore, config.keys, self.notifications, environ=environ or os.environ,
-                               prompt=prompt, passphrase=passphrase, env_key=env_key)
+        self.session = Session(keystore, config.keys, self.notifications, environ=environ, prompt=prompt,
+                               passphrase=passphrase, env_key=env_key, clock=clock)
         self._store = Store(cache_file(base), state_file(base), clock=clock)
         self._pool = RelayPool(
             network=config.network,
@@ -86,7 +87,7 @@ class Client:
             fetch_info=True,
         )
         spawn = self.spawn
-        self.relays = Relays(self._pool, self._store, config, self.notifications, spawn)
+        self.relays = Relays(self._pool, self._store, config, self.notifications, spawn, config_path)
         self.ingest = Ingest(self._pool, self._store, self.relays, spawn)
         self.publisher = Publisher(self.session, self._pool, self._store, self.relays, self.ingest,
                                    self.notifications, spawn)
@@ -104,6 +105,7 @@ class Client:
         self.search = Search(self._store, self.people, self.context)
         self.cache = CacheAdmin(cache_file(base))
         self.relays.on_connected(self.publisher.retry)
+        self.publisher.before_delivery(self.lists.before_delivery)
         self.lists.on_follows_changed(self.feeds.follows_changed)
         self.session.on_switch(self._account_switched)
 

@@ -20,9 +20,17 @@ from .relays import Relays
 from .session import Session
 from .signer import EventTemplate
 
-BeforeDelivery = Callable[[Event, str], Awaitable["Event | None"]]
-"""Called before an outbox event is sent to a relay: the event to send there (maybe rebuilt on top of a
-newer version the relay holds), or None to drop that delivery."""
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Not now: `drop` takes the relay out of the event's deliveries; otherwise it stays pending for a retry."""
+
+    reason: str
+    drop: bool
+
+
+BeforeDelivery = Callable[[Event, str], Awaitable["Event | Hold"]]
+"""Called before an outbox event is sent to a relay: the event to send there, or a Hold."""
 
 
 class Sending:
@@ -112,7 +120,8 @@ class Publisher:
         self._notes = notifications
         self._spawn = spawn
         self._before: BeforeDelivery | None = None
-        self._delivering: set[tuple[str, str]] = set()
+        self._delivering: dict[tuple[str, str], asyncio.Future[RelayResult]] = {}
+        self._running: set[asyncio.Task[Any]] = set()
 
     def before_delivery(self, hook: BeforeDelivery) -> None:
         """Let `hook` check (and maybe rebuild or drop) each outbox event before it goes to a relay."""
@@ -132,22 +141,22 @@ class Publisher:
     async def enqueue(self, event: Event, targets: Sequence[str], *, draft_key: str | None = None) -> Sending:
         """Put an already signed event in the outbox and the store, then deliver it in the background."""
         chosen = list(dict.fromkeys(targets))
+        if not chosen:
+            raise ClientError("no relay to publish to: add one to the config or your relay list")
         for url in chosen:
             self._relays.keep(url)  # the outbox retries there when it reconnects
         with translated():
             await self._store.state(lambda s: s.outbox_add(event, chosen, draft_key=draft_key))
             await self._ingest.add_own([event])
         sending = Sending(event, chosen)
-        self._spawn(self._deliver(event, chosen, sending))
+        self._track(self._spawn(self._deliver(event, chosen, sending)))
         await self.report()
         return sending
 
     async def broadcast(self, event: Event, relays: Sequence[str]) -> list[RelayResult]:
         """Send a signed event to these relays once, without the outbox (for `nostr-tui publish`)."""
-        for url in relays:
-            if not self._relays.known(url):
-                self._relays.add(url, read=False, write=True)
-        return list(await self._pool.publish(event, relays))
+        async with self._relays.borrowed(relays) as chosen:
+            return list(await self._pool.publish(event, chosen))
 
     async def _deliver(self, event: Event, relays: Sequence[str], sending: Sending | None = None) -> None:
         remaining = len(relays)
@@ -156,23 +165,8 @@ class Publisher:
             nonlocal remaining
             key = (event.id, url)
             try:
-                if key in self._delivering:
-                    return
-                self._delivering.add(key)
-                to_send: Event | None = event
-                if self._before is not None:
-                    to_send = await self._before(event, url)
-                if to_send is None:
-                    await self._store.state(lambda s: s.outbox_give_up(event.id, url))
-                    result = RelayResult(url, PublishStatus.REJECTED, "a newer version is on the relay; not sent")
-                else:
-                    await self._store.state(lambda s: s.outbox_attempt(event.id, url))
-                    result = (await self._pool.publish(to_send, [url]))[0]
-                    accepted = result.status is PublishStatus.ACCEPTED
-                    if accepted or result.status is PublishStatus.REJECTED:
-                        await self._store.state(lambda s: s.outbox_result(event.id, url, accepted, result.message))
+                result = await self._shared(key, event, url)
             finally:
-                self._delivering.discard(key)
                 remaining -= 1
             if sending is not None:
                 sending._put(result)
@@ -185,8 +179,62 @@ class Publisher:
                 sending._finish()
             await self.report()
 
+    async def _shared(self, key: tuple[str, str], event: Event, url: str) -> RelayResult:
+        """Deliver to one relay; when a retry already sends it there, its answer is this one's too."""
+        under_way = self._delivering.get(key)
+        if under_way is not None:
+            try:
+                return await asyncio.shield(under_way)
+            except asyncio.CancelledError:
+                if not under_way.cancelled():
+                    raise  # this one was stopped
+            except Exception:  # that attempt failed: this one tries for itself
+                pass
+        mine: asyncio.Future[RelayResult] = asyncio.get_running_loop().create_future()
+        self._delivering[key] = mine
+        try:
+            result = await self._deliver_one(event, url)
+        except BaseException:
+            mine.cancel()
+            raise
+        finally:
+            if self._delivering.get(key) is mine:
+                del self._delivering[key]
+        mine.set_result(result)
+        return result
+
+    async def _deliver_one(self, event: Event, url: str) -> RelayResult:
+        to_send: Event | Hold = event
+        if self._before is not None:
+            to_send = await self._before(event, url)
+        if isinstance(to_send, Hold):
+            if to_send.drop:
+                await self._store.state(lambda s: s.outbox_give_up(event.id, url))
+                return RelayResult(url, PublishStatus.REJECTED, to_send.reason)
+            return RelayResult(url, PublishStatus.UNREACHABLE, to_send.reason)
+        await self._store.state(lambda s: s.outbox_attempt(event.id, url))
+        result = (await self._pool.publish(to_send, [url]))[0]
+        accepted = result.status is PublishStatus.ACCEPTED
+        if accepted or result.status is PublishStatus.REJECTED:
+            await self._store.state(lambda s: s.outbox_result(event.id, url, accepted, result.message))
+        return result
+
+    def _track(self, task: asyncio.Task[Any]) -> None:
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def idle(self, timeout: float) -> None:
+        """Wait (at most `timeout` seconds) until no delivery or outbox retry is under way."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._running and loop.time() < deadline:
+            await asyncio.wait(set(self._running), timeout=max(0.0, deadline - loop.time()))
+
     async def retry(self, url: str) -> None:
         """Send every event still pending for this relay (called when it connects)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._track(task)
         pending = await self._store.state(lambda s: s.outbox_pending(url))
         for event in pending:
             if not self._relays.known(url):

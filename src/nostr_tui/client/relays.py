@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from pathlib import Path
 
-from ..config import Config
+from ..config import Config, RelayConfig, validate_relay_url
+from ..config_edit import save_relays
 from ..relay.notifications import AuthRequired, Notice, Notification, RelayState, StateChanged, SubscriptionClosed
 from ..relay.pool import RelayPool, RelayStatus
 from ..store.aio import Store
@@ -16,6 +18,7 @@ from .routing import RELAY_LIST_KIND, RelayList, normalize_url, parse_relay_list
 
 log = logging.getLogger(__name__)
 
+REMOVED = "relays_removed_since_publish"
 MAX_EXTRA_RELAYS = 8
 """Relays beyond the user's read relays that a reading plan may add (follows' outboxes)."""
 
@@ -31,12 +34,14 @@ class Relays:
     """
 
     def __init__(self, pool: RelayPool, store: Store, config: Config, notifications: Notifications,
-                 spawn: Callable[[Awaitable[None]], object]) -> None:
+                 spawn: Callable[[Awaitable[None]], object], config_path: Path | None = None) -> None:
         self._pool = pool
         self._store = store
         self._config = config
         self._notes = notifications
         self._spawn = spawn
+        self._config_path = config_path
+        self._configured: list[RelayConfig] = list(config.relays)
         self._own: RelayList | None = None
         self._borrowed: dict[str, int] = {}  # relay added for a fetch's hints -> fetches using it
         self._connected: list[ConnectedListener] = []
@@ -46,7 +51,7 @@ class Relays:
 
     def start(self) -> None:
         """Connect to the configured relays (and the user's own list, once known)."""
-        for rc in self._config.relays:
+        for rc in self._configured:
             self._pool.add_relay(rc.url, read=rc.read, write=rc.write)
         self._apply_own()
 
@@ -54,23 +59,80 @@ class Relays:
         """Stop borrowing; the pool itself is closed by the client."""
         self._closing = True
 
+    # -- the configured relays (saved to config.toml) -------------------------------------------
+
+    def configured(self) -> list[RelayConfig]:
+        """The relays of the config as edited so far."""
+        return list(self._configured)
+
+    @property
+    def saved_to(self) -> Path | None:
+        """The config file relay changes are written to (None: they last for this session only)."""
+        return self._config_path
+
+    def _save(self) -> None:
+        if self._config_path is not None:
+            save_relays(self._config_path, self._configured)
+
     def add(self, url: str, *, read: bool = True, write: bool = True) -> str:
-        """Add a relay (or change its flags); returns its URL in canonical form. Raises ValueError."""
-        clean = normalize_url(url)
-        if clean is None:
-            raise ValueError(f"not a relay URL: {url[:80]!r} (it starts with ws:// or wss://)")
+        """Add a relay to the config (or change its flags) and start using it; returns its URL in canonical
+        form. Raises ValueError for a URL that is not a relay's, ConfigError when the config cannot be saved."""
+        clean = validate_relay_url(url.strip())
+        known = next((rc for rc in self._configured if rc.url == clean), None)
+        updated = RelayConfig(clean, read, write, known.auth if known else False)
+        self._configured = [updated if rc.url == clean else rc for rc in self._configured]
+        if known is None:
+            self._configured.append(updated)
+        self._save()
         self._borrowed.pop(clean, None)
-        self._pool.add_relay(clean, read=read, write=write)
+        if not self._closing:
+            self._pool.add_relay(clean, read=read, write=write)
         return clean
 
     async def remove(self, url: str) -> None:
-        """Stop using a relay."""
+        """Take a relay out of the config and stop using it (and, at the next publish, out of the user's NIP-65
+        list). Raises ConfigError when the config cannot be saved."""
+        before = self._configured
+        self._configured = [rc for rc in self._configured if rc.url != url]
+        if self._configured != before:
+            self._save()
+            removed = await self.removed_since_publish()
+            await self._store.state(lambda s: s.set_setting(REMOVED, sorted({*removed, url})))
         self._borrowed.pop(url, None)
         await self._pool.remove_relay(url)
 
     def set_flags(self, url: str, *, read: bool, write: bool) -> None:
-        """Read from and/or write to a relay. Raises KeyError when it is not in use."""
+        """Read from and/or write to a relay (saved in the config when it is a configured one). Raises KeyError
+        when it is not in use."""
         self._pool.set_flags(url, read=read, write=write)
+        if any(rc.url == url for rc in self._configured):
+            self._configured = [RelayConfig(rc.url, read, write, rc.auth) if rc.url == url else rc
+                                for rc in self._configured]
+            self._save()
+
+    async def removed_since_publish(self) -> list[str]:
+        """Relays taken out of the config since the user's relay list was last published."""
+        found = await self._store.state(lambda s: s.get_setting(REMOVED, []))
+        return [u for u in found if isinstance(u, str)] if isinstance(found, list) else []
+
+    async def published(self) -> None:
+        """The relay list was published: the removals are in it now."""
+        await self._store.state(lambda s: s.set_setting(REMOVED, None))
+
+    def as_relay_list(self) -> RelayList:
+        """The configured relays as a NIP-65 list (read and write markers from their flags)."""
+        return RelayList(tuple(rc.url for rc in self._configured if rc.read),
+                         tuple(rc.url for rc in self._configured if rc.write))
+
+    def list_sources(self) -> list[str]:
+        """Where the user's own lists should be: their NIP-65 write relays and every configured relay."""
+        own = list(self._own.write) if self._own is not None else []
+        return list(dict.fromkeys(own + [rc.url for rc in self._configured]))
+
+    def list_targets(self) -> list[str]:
+        """Where a new version of the user's list goes: their NIP-65 write relays and the configured write ones."""
+        own = list(self._own.write) if self._own is not None else []
+        return list(dict.fromkeys(own + [rc.url for rc in self._configured if rc.write])) or self.write_targets()
 
     def keep(self, url: str) -> None:
         """Keep a relay for good (an outbox target, a follow's outbox), neither read nor written by default."""

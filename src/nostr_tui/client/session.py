@@ -8,10 +8,11 @@ TUI). The decrypted key lives only inside the active account's signer.
 from __future__ import annotations
 
 import asyncio
-import os
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from .. import environment
 from ..config import KeysConfig
 from ..keystore.accounts import Account
 from ..keystore.passphrase import AskPassphrase, new_passphrase_source, passphrase_source, tty_prompt
@@ -75,11 +76,13 @@ class Session:
         prompt: AskPassphrase | None = None,
         passphrase: AskPassphrase | None = None,
         env_key: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._keystore = keystore
         self._keys = keys
         self._notes = notifications
-        env = os.environ if environ is None else environ
+        self._clock = clock
+        env = environment.environ() if environ is None else environ
         self._environ = env
         self._prompt = prompt or tty_prompt
         self._ask: AskPassphrase = passphrase or passphrase_source(keys, env, self._prompt)
@@ -270,7 +273,8 @@ class Session:
                 with translated():
                     return self._keystore.secret_key(name, self._ask)
 
-            self._signer, self._signer_for = LocalSigner(account.pubkey, unlock), account.pubkey
+            self._signer = LocalSigner(account.pubkey, unlock, self._keys.lock_after, self._clock)
+            self._signer_for = account.pubkey
         return self._signer
 
     async def unlock(self) -> None:

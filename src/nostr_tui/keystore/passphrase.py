@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Callable, Mapping
 
 from ..config import KeysConfig
+from ..environment import child_environ
 from .errors import PassphraseError
 
 AskPassphrase = Callable[[str, bool], str]
@@ -71,7 +72,8 @@ def command_source(command: str, timeout: float = COMMAND_TIMEOUT) -> AskPassphr
     def ask(prompt: str, confirm: bool) -> str:
         try:
             done = subprocess.run(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, timeout=timeout, check=False
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, timeout=timeout, check=False,
+                env=child_environ(),
             )
         except FileNotFoundError:
             raise PassphraseError(f"passphrase_command not found: {argv[0]}") from None

@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..config import Config
+from ..config import MIN_LOG_N, Config
 from ..paths import keys_dir
 from ..protocol import nip19, nip49
 from ..protocol.keys import SecretKey
-from .accounts import Account, AccountsFile, check_name, parse_accounts
+from .accounts import Account, AccountsFile, Origin, check_name, parse_accounts
 from .errors import (
     AccountExistsError,
     DamagedStoreError,
@@ -139,15 +139,6 @@ class KeyStore:
                 f"{self.path} cannot be written ({exc.strerror or exc}); nothing was changed"
             ) from None
 
-    def _add(self, account: Account) -> Account:
-        with self._editing() as doc:
-            self._check_new(doc, account.name, account.pubkey)
-            doc.accounts.append(account)
-            if doc.active is None:
-                doc.active = account.name
-        log.info("account %s added (%s)", account.name, account.origin)
-        return account
-
     def _check_new(self, doc: AccountsFile, name: str, pubkey: str | None) -> None:
         if doc.find(name) is not None:
             raise AccountExistsError(f"an account named {name!r} exists; choose another name")
@@ -156,19 +147,22 @@ class KeyStore:
             if same is not None:
                 raise AccountExistsError(f"this key is already the account {same.name!r}")
 
-    def _pick_name(self, name: str | None) -> str:
-        doc = self._load()
+    @staticmethod
+    def _free_name(doc: AccountsFile, name: str | None) -> str:
+        """`name` if it can be used in `doc`, else (for None) the first of "default", "account2", ... not taken."""
         if name is not None:
             check_name(name)
-            self._check_new(doc, name, None)
+            if doc.find(name) is not None:
+                raise AccountExistsError(f"an account named {name!r} exists; choose another name")
             return name
         taken = {a.name for a in doc.accounts}
         if "default" not in taken:
             return "default"
         return next(f"account{i}" for i in range(2, len(taken) + 3) if f"account{i}" not in taken)
 
-    def _new_passphrase(self, ask: AskPassphrase, name: str) -> str:
-        passphrase = ask(f"New passphrase for account {name!r}: ", True)
+    def _new_passphrase(self, ask: AskPassphrase, name: str | None) -> str:
+        who = f"account {name!r}" if name is not None else "the new account"
+        passphrase = ask(f"New passphrase for {who}: ", True)
         if not passphrase:
             raise PassphraseError("an empty passphrase does not protect the key; choose a passphrase")
         return passphrase
@@ -182,33 +176,85 @@ class KeyStore:
             doc.active = name
         return account
 
+    def _store_new(self, name: str | None, pubkey: str, ncryptsec: str | None, origin: Origin) -> Account:
+        """Add an account; its name (when not given) is chosen under the lock, so two at once both succeed."""
+        now = int(self._clock())
+        with self._editing() as doc:
+            chosen = self._free_name(doc, name)
+            self._check_new(doc, chosen, pubkey)
+            account = Account(chosen, pubkey, ncryptsec, origin, False, now)
+            doc.accounts.append(account)
+            if doc.active is None:
+                doc.active = account.name
+        log.info("account %s added (%s)", account.name, account.origin)
+        return account
+
     def generate(self, name: str | None, ask: AskPassphrase) -> Account:
         """Create an account with a fresh key from the OS's randomness, encrypted with a new passphrase."""
-        name = self._pick_name(name)
+        if name is not None:
+            self._free_name(self._load(), name)  # a taken name is refused before the passphrase is asked
         passphrase = self._new_passphrase(ask, name)
         secret = self._generate_key()
         enc = nip49.encrypt(secret, passphrase, self.log_n, nip49.KEY_SECURITY_SECURE)
-        return self._add(Account(name, secret.public_key, enc, "generated", False, int(self._clock())))
+        return self._store_new(name, secret.public_key, enc, "generated")
 
     def import_key(self, text: str, name: str | None, ask: AskPassphrase) -> Account:
         """Add an account from an nsec or hex key (encrypted here with a new passphrase), an ncryptsec (kept as
-        given; its passphrase is asked once to learn the public key) or an npub (read-only)."""
+        given unless its scrypt cost is too low: then re-encrypted at the configured cost; its passphrase is
+        asked once) or an npub (read-only). The key of a read-only account upgrades it to one that can sign."""
         given = parse_key_input(text)
-        name = self._pick_name(name)
-        now = int(self._clock())
+        doc = self._load()
+        if name is not None and doc.find(name) is not None:
+            existing = doc.find(name)
+            assert existing is not None
+            if not (existing.read_only and given.kind != "npub"):
+                raise AccountExistsError(f"an account named {name!r} exists; choose another name")
         if given.kind == "npub":
             assert given.pubkey is not None
-            return self._add(Account(name, given.pubkey, None, "public", False, now))
+            if name is not None:
+                check_name(name)
+            return self._store_new(name, given.pubkey, None, "public")
         if given.kind == "ncryptsec":
             assert given.ncryptsec is not None
-            secret = self._decrypt(given.ncryptsec, ask(f"Passphrase of the ncryptsec for {name!r}: ", False), name)
-            return self._add(Account(name, secret.public_key, given.ncryptsec, "imported", False, now))
+            label = name or "the imported key"
+            passphrase = ask(f"Passphrase of the ncryptsec for {label!r}: ", False)
+            secret = self._decrypt(given.ncryptsec, passphrase, label)
+            ncryptsec = self._strong_enough(given.ncryptsec, secret, passphrase)
+            return self._add_secret(doc, name, secret.public_key, ncryptsec)
         assert given.secret is not None
-        self._check_new(self._load(), name, given.secret.public_key)
-        passphrase = self._new_passphrase(ask, name)
+        pubkey = given.secret.public_key
+        same = doc.find_pubkey(pubkey)
+        if same is not None and not same.read_only:
+            raise AccountExistsError(f"this key is already the account {same.name!r}")
+        passphrase = self._new_passphrase(ask, same.name if same is not None else name)
         # It arrived in clear (pasted or piped), so NIP-49 says: handled insecurely.
         enc = nip49.encrypt(given.secret, passphrase, self.log_n, nip49.KEY_SECURITY_INSECURE)
-        return self._add(Account(name, given.secret.public_key, enc, "imported", False, now))
+        return self._add_secret(doc, name, pubkey, enc)
+
+    def _strong_enough(self, ncryptsec: str, secret: SecretKey, passphrase: str) -> str:
+        """The ncryptsec to keep: as given, or re-encrypted at the configured cost when its own is too low."""
+        stored = nip49.decode(ncryptsec)
+        if stored.log_n >= MIN_LOG_N or stored.log_n >= self.log_n:
+            return ncryptsec
+        self._warn(f"the imported ncryptsec used a weak scrypt cost (log_n = {stored.log_n}); it was re-encrypted "
+                   f"with the same passphrase at log_n = {self.log_n}")
+        return nip49.encrypt(secret, passphrase, self.log_n, stored.key_security)
+
+    def _add_secret(self, doc: AccountsFile, name: str | None, pubkey: str, ncryptsec: str) -> Account:
+        same = doc.find_pubkey(pubkey)
+        if same is None:
+            return self._store_new(name, pubkey, ncryptsec, "imported")
+        if not same.read_only:
+            raise AccountExistsError(f"this key is already the account {same.name!r}")
+        with self._editing() as current:  # the read-only account of this key can sign from now on
+            found = current.find_pubkey(pubkey)
+            if found is None or not found.read_only:
+                raise KeystoreError(f"account {same.name!r} changed meanwhile; nothing was changed, try again")
+            upgraded = found.with_changes(ncryptsec=ncryptsec, origin="imported")
+            current.put(upgraded)
+        self._warn(f"account {upgraded.name!r} was read-only; with this key it can now sign")
+        log.info("account %s upgraded from read-only", upgraded.name)
+        return upgraded
 
     # --- secrets -----------------------------------------------------------------------------
 

@@ -110,7 +110,7 @@ def connect(
     file system later (`PRAGMA incremental_vacuum`); with `page_size`, a new file gets pages of that size.
     """
     if not query_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(path)
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
     try:
         conn.execute("PRAGMA busy_timeout = 10000")
@@ -134,6 +134,32 @@ def connect(
         conn.close()
         raise
     return Database(conn, path)
+
+
+def make_private(path: Path) -> None:
+    """Before SQLite opens `path`: its directory is the user's alone (0700) and the file, with its -wal and -shm
+    companions (which SQLite creates with the file's own mode), readable by the user only (0600). Only other
+    people's access is taken away: a directory or file the user made read-only stays read-only."""
+    parent = path.parent
+    if not parent.is_dir():
+        parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    if os.name != "posix":  # pragma: no cover - modes mean little elsewhere
+        return
+    try:
+        _private(parent)
+        if not path.exists():
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if p.exists():
+                _private(p)
+    except OSError:
+        pass  # a read-only data directory: SQLite says so itself, with the file's name
+
+
+def _private(path: Path) -> None:
+    mode = path.stat().st_mode & 0o7777
+    if mode & 0o077:
+        os.chmod(path, mode & ~0o077)
 
 
 def file_bytes(path: Path) -> int:

@@ -90,8 +90,23 @@ _STATE_V1 = (
 )
 
 
+_STATE_V2 = (
+    # Versions of the user's replaceable lists (follows, mutes, relays, profile) that a change replaced.
+    """CREATE TABLE list_history (
+        n INTEGER PRIMARY KEY, pubkey TEXT NOT NULL, kind INTEGER NOT NULL, id TEXT NOT NULL,
+        event TEXT NOT NULL, replaced_at REAL NOT NULL, UNIQUE (pubkey, kind, id)
+    )""",
+    # What a published list event changed (so a queued one can be re-applied on a newer version).
+    "CREATE TABLE list_changes (id TEXT PRIMARY KEY, change TEXT NOT NULL, added_at REAL NOT NULL)",
+)
+
+
 def _state_v1(conn: sqlite3.Connection) -> None:
     run_statements(conn, _STATE_V1)
 
 
-STATE_MIGRATIONS: tuple[Migration, ...] = (_state_v1,)
+def _state_v2(conn: sqlite3.Connection) -> None:
+    run_statements(conn, _STATE_V2)
+
+
+STATE_MIGRATIONS: tuple[Migration, ...] = (_state_v1, _state_v2)

@@ -251,3 +251,41 @@ class StateStore:
                     "INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (key, json.dumps(value, ensure_ascii=False)),
                 )
+
+    # -- list history ---------------------------------------------------------------------------
+
+    def history_add(self, pubkey: str, kind: int, event: Event, keep: int = 20) -> None:
+        """Keep a version of the user's list that a change replaces (the newest `keep` per list stay)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO list_history(pubkey, kind, id, event, replaced_at) VALUES (?, ?, ?, ?, ?)",
+                (pubkey, kind, event.id, event.to_json(), self._clock()),
+            )
+            conn.execute(
+                "DELETE FROM list_history WHERE pubkey = ? AND kind = ? AND n NOT IN (SELECT n FROM list_history "
+                "WHERE pubkey = ? AND kind = ? ORDER BY n DESC LIMIT ?)",
+                (pubkey, kind, pubkey, kind, keep),
+            )
+
+    def history(self, pubkey: str, kind: int) -> list[tuple[Event, float]]:
+        """The replaced versions of one list with when each was replaced, the most recently replaced first."""
+        with self._guard():
+            rows = self._db.conn.execute(
+                "SELECT event, replaced_at FROM list_history WHERE pubkey = ? AND kind = ? ORDER BY n DESC",
+                (pubkey, kind),
+            ).fetchall()
+        return [(parse_event_json(ev, verify_sig=False), at) for ev, at in rows]
+
+    def change_put(self, event_id: str, change: Any) -> None:
+        """Remember what a published list event changed (a JSON value)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO list_changes VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET change = excluded.change",
+                (event_id, json.dumps(change, ensure_ascii=False), self._clock()),
+            )
+
+    def change_get(self, event_id: str) -> Any:
+        """What a published list event changed, or None."""
+        with self._guard():
+            row = self._db.conn.execute("SELECT change FROM list_changes WHERE id = ?", (event_id,)).fetchone()
+        return None if row is None else json.loads(row[0])

@@ -39,14 +39,17 @@ class NostrApp(App[int]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("R", "relays", "Relays", id="app.relays"),
         Binding("K", "keys", "Keys", id="app.keys"),
+        Binding("u", "undo", "Undo list change", show=False, id="app.undo"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
     def __init__(self, config: Config, *, demo: bool = False, data_dir: Path | None = None,
                  clock: Callable[[], float] = time.time, client: Client | None = None,
-                 prompt: AskPassphrase | None = None) -> None:
+                 prompt: AskPassphrase | None = None, config_path: Path | None = None) -> None:
         super().__init__()
         self.config = config
+        self.config_path = config_path  # where relays edited in the app are saved (None: not saved)
+        self.undo_available = False
         self.demo = demo
         self.data_dir = data_dir
         self.clock = clock
@@ -95,7 +98,7 @@ class NostrApp(App[int]):
             try:
                 if self._client is None:
                     self._client = Client(self.config, data_dir=self.data_dir, clock=self.clock,
-                                          prompt=self._prompt or self.modal_passphrase)
+                                          prompt=self._prompt or self.modal_passphrase, config_path=self.config_path)
                 await self.client.start()
             except ClientError as exc:  # e.g. a full or read-only disk, a damaged accounts file
                 self.startup_error = str(exc)
@@ -268,6 +271,18 @@ class NostrApp(App[int]):
         self.update_status()
         self.notify(f"Now using {name}.", markup=False)
 
+    @work(exit_on_error=False, group="undo", exclusive=True)
+    async def action_undo(self) -> None:
+        """Reverse the last change to a list (follows, mutes, relays, profile), on the newest version."""
+        from .list_changes import run_change
+
+        if not self.undo_available:
+            self.notify("Nothing to undo.", markup=False)
+            return
+        lists = self.client.lists
+        if await run_change(self, lambda force: lists.undo(force=force), done="Undone.", undoable=False):
+            self.undo_available = False
+
     def action_help(self) -> None:
         """Every key of the current screen."""
         from .screens.help import HelpScreen
@@ -287,6 +302,12 @@ class NostrApp(App[int]):
         self.push_screen(KeysScreen())
 
 
+def _rotate_privately(source: str, dest: str) -> None:
+    """Rotate a log file; the fresh one that takes its place is created readable by the user only."""
+    os.replace(source, dest)
+    os.close(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+
+
 def log_to_file(path: Path | None = None) -> Path | None:
     """Send the program's log (INFO and up; never secrets) to a rotating private file while the TUI owns the
     terminal. Returns the file, or None when it cannot be opened (logging then stays off)."""
@@ -294,9 +315,12 @@ def log_to_file(path: Path | None = None) -> Path | None:
 
     target = path or log_file()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.chmod(target.parent, target.parent.stat().st_mode & 0o7700)  # nobody else may look in
         handler = logging.handlers.RotatingFileHandler(target, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
-        os.chmod(target, 0o600)
+        handler.rotator = _rotate_privately
+        for old in [target, *target.parent.glob(target.name + ".*")]:
+            os.chmod(old, 0o600)
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -322,7 +346,9 @@ def run_app(args: argparse.Namespace) -> int:
             config = load_config(args.config)
         except ConfigError as exc:
             return fail(str(exc))
-    app = NostrApp(config, demo=args.demo)
+    from ..paths import default_config_file
+
+    app = NostrApp(config, demo=args.demo, config_path=None if args.demo else args.config or default_config_file())
     app.config_written = written
     try:
         app.run()

@@ -66,7 +66,7 @@ def write_config(
     lines += [
         "[network]", f"connect_timeout = {wait}", "eose_timeout = 2.0", f"publish_timeout = {wait}",
         "backoff_initial = 0.05", "backoff_max = 0.3", "nip11_timeout = 0.5", "",
-        "[keys]", f"passphrase_command = {json.dumps(passphrase_command)}", "log_n = 4", "",
+        "[keys]", f"passphrase_command = {json.dumps(passphrase_command)}", "log_n = 16", "",
     ]
     path.write_text("\n".join(lines))
     return path

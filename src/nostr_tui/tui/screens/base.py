@@ -17,8 +17,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ...client import Author, ClientError, NoteItem, PublishStatus, Sending
+from ...environment import child_environ
 from ...protocol import nip19
-from ..messages import ProfileChanged
+from ..list_changes import ask_to_mute
+from ..messages import ListsUpdated, ProfileChanged
 from ..widgets.compose import Compose, Mode
 from ..widgets.note_base import NoteListBase, NoteOpened
 from ..widgets.note_list import NoteList
@@ -66,7 +68,7 @@ def edit_in_editor(app: App[object], text: str) -> str | None:
             f.write(text)
         try:
             with app.suspend():
-                done = subprocess.run([*shlex.split(command), str(path)], check=False)
+                done = subprocess.run([*shlex.split(command), str(path)], check=False, env=child_environ())
         except (OSError, SuspendNotSupported):
             return None
         if done.returncode != 0:
@@ -89,6 +91,7 @@ class NoteScreen(Screen[None]):
         Binding("o", "open_link", "Open link", id="note.open_link"),
         Binding("y", "copy", "Copy nevent", id="note.copy"),
         Binding("x", "toggle_warning", "Show/hide CW", show=False, id="note.content_warning"),
+        Binding("m", "mute", "Mute", show=False, id="note.mute"),
         Binding("ctrl+e", "external_editor", "$EDITOR", id="note.editor"),
     ]
 
@@ -229,6 +232,19 @@ class NoteScreen(Screen[None]):
             if followed:  # a follow's name: impersonators of it get marked
                 lst.set_followed_names(self.nostr.followed_names())
             refresh_author(lst, event.author)
+
+    def on_lists_updated(self, message: ListsUpdated) -> None:
+        """A mute takes effect at once: muted notes leave every list on this screen."""
+        hides = self.nostr.client.lists.hides
+        for lst in self.query(NoteList):
+            lst.drop_where(hides)
+
+    def action_mute(self) -> None:
+        """Mute the selected note's author (after a confirmation)."""
+        item = self.selected()
+        if item is None:
+            return
+        ask_to_mute(self.nostr, item.author.pubkey, item.author.name)
 
     def on_note_opened(self, message: NoteOpened) -> None:
         """Enter on a note opens its thread."""

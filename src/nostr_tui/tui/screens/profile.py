@@ -11,11 +11,13 @@ from textual.widgets import Static
 
 from ...client import ClientError, Profile
 from ...protocol import nip19
+from ..list_changes import ask_to_mute, run_change
 from ..messages import FeedNotes
 from ..safe_text import safe_text, single_line
 from ..widgets.note_list import NoteList
 from .base import OneListScreen
 from .modals import ConfirmModal
+from .profile_edit import ProfileEditor
 
 
 class ProfileScreen(OneListScreen):
@@ -24,6 +26,8 @@ class ProfileScreen(OneListScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="profile.back"),
         Binding("f", "follow", "Follow/unfollow", id="profile.follow"),
+        Binding("m", "mute_person", "Mute", id="profile.mute"),
+        Binding("e", "edit", "Edit profile", id="profile.edit"),
         Binding("n,full_stop", "show_new", "New notes", id="profile.show_new"),
     ]
 
@@ -96,11 +100,35 @@ class ProfileScreen(OneListScreen):
         client = self.nostr.client
         try:
             await client.session.unlock()
-            await client.lists.change_follows(add=[self.pubkey] if follow else [],
-                                              remove=[] if follow else [self.pubkey])
         except ClientError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.notify("Followed." if follow else "Unfollowed.", markup=False)
-        await self.nostr.refresh_names()
-        self.load()
+        add, remove = ([self.pubkey], []) if follow else ([], [self.pubkey])
+        update = await run_change(self.nostr, lambda force: client.lists.change_follows(add, remove, force=force),
+                                  done="Followed." if follow else "Unfollowed.")
+        if update is not None:
+            await self.nostr.refresh_names()
+            self.load()
+
+    def action_mute_person(self) -> None:
+        """Mute this person (after a confirmation)."""
+        ask_to_mute(self.nostr, self.pubkey, self.nostr.name_for(self.pubkey) or nip19.npub_encode(self.pubkey)[:20])
+
+    def action_edit(self) -> None:
+        """Edit the profile, when it is the user's own."""
+        if self.pubkey != self.nostr.client.session.pubkey:
+            self.notify("Only your own profile can be edited (open it from the accounts screen, K).", markup=False)
+            return
+        self.edit_profile()
+
+    @work(exit_on_error=False, group="edit")
+    async def edit_profile(self) -> None:
+        """The profile editor; saving publishes kind 0 with every other field kept."""
+        client = self.nostr.client
+        current = await client.people.profile(self.pubkey)
+        fields = await self.app.push_screen_wait(ProfileEditor(current))
+        if not fields:
+            return
+        if await run_change(self.nostr, lambda force: client.lists.set_profile(fields, force=force),
+                            done="Profile published."):
+            self.load()

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ...client import RelayState
 from ...config import ConfigError, validate_relay_url
+from ..list_changes import run_change
 from ..messages import RelayChanged
 from ..safe_text import single_line
 from ..widgets.status_bar import StatusBar
@@ -39,6 +40,7 @@ class RelaysScreen(Screen[None]):
         Binding("d", "remove", "Remove", id="relays.remove"),
         Binding("r", "toggle_flag('read')", "Toggle read", id="relays.toggle_read"),
         Binding("w", "toggle_flag('write')", "Toggle write", id="relays.toggle_write"),
+        Binding("P", "publish", "Publish as my relay list", id="relays.publish"),
     ]
 
     @property
@@ -145,8 +147,13 @@ class RelaysScreen(Screen[None]):
             except ConfigError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
-            self.nostr.client.relays.add(clean, read=True, write=True)
+            try:
+                self.nostr.client.relays.add(clean, read=True, write=True)
+            except (ConfigError, ValueError) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
             self.refresh_table()
+            self.saved()
 
         self.app.push_screen(InputModal("Relay URL (wss://…):", placeholder="wss://"), added)
 
@@ -158,8 +165,12 @@ class RelaysScreen(Screen[None]):
 
         async def remove(ok: bool | None) -> None:
             if ok:
-                await self.nostr.client.relays.remove(url)
+                try:
+                    await self.nostr.client.relays.remove(url)
+                except ConfigError as exc:
+                    self.notify(str(exc), severity="error", markup=False)
                 self.refresh_table()
+                self.saved()
 
         self.app.push_screen(ConfirmModal(f"Remove {url}?"), remove)
 
@@ -175,5 +186,33 @@ class RelaysScreen(Screen[None]):
             read = not read
         else:
             write = not write
-        relays.set_flags(st.url, read=read, write=write)
+        try:
+            relays.set_flags(st.url, read=read, write=write)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error", markup=False)
         self.refresh_table()
+        self.saved()
+
+    def saved(self) -> None:
+        """Say where the change was kept, and offer to publish the relays as the user's NIP-65 list."""
+        where = self.nostr.client.relays.saved_to
+        kept = f"Saved to {where}." if where is not None else "Kept for this session (no config file)."
+        self.notify(f"{kept} Press P to publish these relays as your relay list.", markup=False, timeout=8)
+
+    def action_publish(self) -> None:
+        """Publish the configured relays as the user's NIP-65 list (kind 10002), after a confirmation."""
+        client = self.nostr.client
+        wanted = client.relays.as_relay_list()
+        listed = ", ".join(dict.fromkeys([*wanted.read, *wanted.write])) or "no relays"
+        app = self.nostr
+
+        async def publish() -> None:
+            await run_change(app, lambda force: client.lists.publish_configured_relays(force=force),
+                             done="Relay list published.")
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.run_worker(publish(), exit_on_error=False, group="publish")
+
+        self.app.push_screen(ConfirmModal(f"Publish your relay list (NIP-65) as: {listed}? It is public."),
+                             answered)

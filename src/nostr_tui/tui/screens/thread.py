@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
 from ...client import BadReference, Sending, ThreadRow
-from ..messages import ThreadChanged
+from ..messages import ListsUpdated, ThreadChanged
 from ..widgets.note_base import NoteListBase, NoteOpened
 from ..widgets.status_bar import StatusBar
 from ..widgets.thread_view import ThreadView
@@ -66,6 +66,10 @@ class ThreadScreen(NoteScreen):
             status.update(f"{len(rows)} notes" + (" · asking relays for more…" if fetching else ""))
         else:
             status.update("Not in the cache yet · asking relays…" if fetching else "This note was not found.")
+
+    def on_lists_updated(self, message: ListsUpdated) -> None:
+        """A mute takes effect at once: the tree is built again without the muted notes."""
+        self.load()
 
     def on_thread_changed(self, message: ThreadChanged) -> None:
         """The relays' answer: the fuller tree."""

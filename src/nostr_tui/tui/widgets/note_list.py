@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import tzinfo
 
 from rich.text import Text
@@ -179,6 +179,26 @@ class NoteList(NoteListBase):
         self._older_asked = False
         self.update_virtual_size()
         self.invalidate()
+
+    def drop_where(self, hide: Callable[[NoteItem], bool]) -> int:
+        """Take out every note (shown or held back) for which `hide` is true; the cursor stays on the note it
+        was on, or the next one left. Returns how many were taken out."""
+        shown = [self.item(i) for i in range(len(self._items))]
+        kept = [i for i in shown if not hide(i)]
+        pending = [p for p in self._pending if not hide(p)]
+        gone = len(shown) - len(kept) + len(self._pending) - len(pending)
+        if not gone:
+            return 0
+        after = next((shown[i].key for i in range(self.cursor, len(shown)) if not hide(shown[i])), None)
+        self._items = self._chain_type(kept)
+        self._pending = pending
+        self._pending_keys = {p.key for p in pending}
+        keys = [i.key for i in kept]
+        self._cursor = keys.index(after) if after in keys else max(0, len(kept) - 1)
+        self._top, self._top_offset = min(self._top, self._cursor), 0
+        self.update_virtual_size()
+        self._moved()
+        return gone
 
     def update_item(self, item: NoteItem) -> None:
         """Replace the note with `item.key` (new counts, names) where it is, if it is shown."""
