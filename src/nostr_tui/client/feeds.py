@@ -112,13 +112,16 @@ class Feed:
             await self._feeds.ingest.fetch(filters, relays=relays)
         return await self._load(None, limit)
 
-    async def older(self, limit: int = PAGE) -> list[NoteItem]:
-        """The next page back: from the store, after asking the relays for what lies before it."""
-        if self.oldest is not None:
-            until = self.oldest[0]
+    async def older(self, limit: int = PAGE, before: tuple[int, str] | None = None) -> list[NoteItem]:
+        """The next page back: from the store, after asking the relays for what lies before it. It starts
+        below `before` (created_at, id of the last row a reader still holds) when given, else below the
+        oldest page this feed gave."""
+        start = before if before is not None else self.oldest
+        if start is not None:
+            until = start[0]
             for filters, relays in await self._feeds.plan(self.spec, lambda f: f.with_limit(limit).with_until(until)):
                 await self._feeds.ingest.fetch(filters, relays=relays)
-        return await self._load(self.oldest, limit)
+        return await self._load(start, limit)
 
     async def _load(self, before: tuple[int, str] | None, limit: int) -> list[NoteItem]:
         events, items = await self._feeds.page(self.spec, before, limit)

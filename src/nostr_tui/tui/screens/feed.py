@@ -101,15 +101,16 @@ class FeedScreen(NoteScreen):
 
     def on_note_list_need_older(self, message: NoteList.NeedOlder) -> None:
         """Page backwards from the store (and relays)."""
-        self.load_older(message.control.id or "")
+        oldest = message.oldest
+        self.load_older(message.control.id or "", None if oldest is None else (oldest.at, oldest.key))
 
     @work(exit_on_error=False, group="older", exclusive=True)
-    async def load_older(self, list_id: str) -> None:
-        """Append the next older page."""
+    async def load_older(self, list_id: str, before: tuple[int, str] | None = None) -> None:
+        """Append the next older page (below `before`, the list's last row: it may have let go of rows)."""
         pane = list_id.removesuffix("-list")
         if pane not in self.keys:
             return
-        items = await self.nostr.client.feeds.open(self.keys[pane]).older()
+        items = await self.nostr.client.feeds.open(self.keys[pane]).older(before=before)
         self.query_one(f"#{list_id}", NoteList).append_older(items)
 
     def action_show_new(self) -> None:

@@ -71,3 +71,22 @@ class Chain(Sequence[T], Generic[T]):
         else:
             self._parts.append(list(items))
         self._reindex()
+
+    def truncate(self, size: int) -> None:
+        """Keep only the first `size` items (the pieces beyond are let go)."""
+        size = max(0, size)
+        if size >= len(self):
+            return
+        parts: list[Sequence[T]] = []
+        left = size
+        for part in self._parts:
+            if left <= 0:
+                break
+            if len(part) <= left:
+                parts.append(part)
+                left -= len(part)
+            else:
+                parts.append(list(part[:left]) if type(part) is list else [part[i] for i in range(left)])
+                left = 0
+        self._parts = parts
+        self._reindex()

@@ -17,6 +17,9 @@ from .note_render import NameLookup, note_strips, to_strips
 
 MAX_SHOWN_KEYS = 5000
 """How many of the newest notes shown a list remembers by key, to tell a late copy from a new note."""
+MAX_KEPT = 2000
+"""Rows a list keeps below the cursor and the view; older ones are let go (the store has them) and read
+again, a page at a time, when the reader scrolls down to them."""
 
 
 class NoteList(NoteListBase):
@@ -60,6 +63,7 @@ class NoteList(NoteListBase):
         new_hint: str = "n / .",
         near_end: int = 20,
         max_pending: int = 1000,
+        max_kept: int = MAX_KEPT,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -76,6 +80,8 @@ class NoteList(NoteListBase):
         self._pending_keys: set[str] = set()
         self._shown_keys: set[str] = set()  # keys of the newest notes shown: a late copy is not "new"
         self._max_pending = max(1, max_pending)
+        self._max_kept = max(1, max_kept)
+        self.let_go = 0  # rows let go below the kept ones (read again from the store when scrolled to)
         self.pending_dropped = 0  # new notes beyond `max_pending`, not held (the store has them)
         self._overrides: dict[str, NoteItem] = {}
         self._versions: dict[str, int] = {}
@@ -139,6 +145,7 @@ class NoteList(NoteListBase):
             return
         if not len(self._items):  # nothing is being read yet: show them at once
             self.set_items(fresh)
+            self._let_go()
             return
         was_empty = not self._pending
         self._pending[:0] = fresh
@@ -168,8 +175,24 @@ class NoteList(NoteListBase):
         self.pending_dropped = 0
         self.update_virtual_size()
         self._cursor = 0
+        self._let_go()
         self.move_cursor(0, to_top=True)
         self.post_message(self.NewShown())
+
+    def _let_go(self) -> None:
+        """Bound the rows kept: those more than `max_kept` below the cursor and the view are let go. The
+        list then ends earlier, so nearing its end asks for older notes again (NeedOlder), from its new
+        last row on."""
+        rows = self._rows or []
+        last_seen = max(self.cursor, rows[-1][0] if rows else 0)
+        keep = last_seen + 1 + self._max_kept
+        count = len(self._items)
+        if count <= keep:
+            return
+        self._items.truncate(keep)
+        self.let_go += count - keep
+        self._older_asked = False
+        self.update_virtual_size()
 
     def append_older(self, items: Sequence[NoteItem]) -> None:
         """Add older notes at the end (the next page); an empty page means there is no more."""
