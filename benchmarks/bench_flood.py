@@ -26,6 +26,8 @@ from .bench_req import ROOT, child_env
 from .common import Figure
 
 RATE = 20_000
+QUIT_TIMEOUT = 60.0
+"""Seconds the app is given to quit once it reported (what it still waits for is shown when it does not)."""
 
 
 def _sign_part(args: tuple[int, int, int]) -> list[str]:
@@ -70,14 +72,27 @@ def run(quick: bool) -> list[Figure]:
     try:
         assert relay.stdout is not None
         url = relay.stdout.readline().strip()
-        with tempfile.TemporaryDirectory(prefix="bench-flood-") as d:
-            out = subprocess.run(
+        with tempfile.TemporaryDirectory(prefix="bench-flood-") as d, tempfile.TemporaryFile("w+") as err:
+            app = subprocess.Popen(
                 [sys.executable, "-m", "benchmarks.flood_app", url, d, str(seconds), *map(str, marks)],
-                cwd=ROOT, env=env, capture_output=True, text=True, timeout=seconds + 120, check=False,
+                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True,
             )
-        if out.returncode != 0:
-            raise RuntimeError(f"the flooded app failed: {out.stderr[-1500:]}")
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+            assert app.stdout is not None
+            line = app.stdout.readline()  # the result, printed before the app quits
+            try:
+                app.wait(QUIT_TIMEOUT)
+                quit_note = ""
+            except subprocess.TimeoutExpired:
+                app.kill()
+                app.wait(10)
+                quit_note = f"; the app had not quit {QUIT_TIMEOUT:.0f} s after the flood (killed)"
+            err.seek(0)
+            stderr = err.read()
+        if not line.strip():
+            raise RuntimeError(f"the flooded app failed ({app.returncode}): {stderr[-1500:]}")
+        if quit_note:
+            print(f"   the flooded app's last words: {stderr[-3000:]}", file=sys.stderr)
+        result = json.loads(line)
     finally:
         relay.kill()
         relay.wait(10)
@@ -94,7 +109,7 @@ def run(quick: bool) -> list[Figure]:
         Figure(f"flood: resident memory after {marks[-1]:,} / {marks[0]:,} events (TUI, {RATE:,}/s offered)",
                rss[high] / rss[low], 1.3, False,
                f"{rss[low] / 2**20:.0f} MiB -> {rss[high] / 2**20:.0f} MiB; {received:,} events taken at "
-               f"{rate:,.0f}/s; peak {peak / 2**20:.0f} MiB"),
+               f"{rate:,.0f}/s; peak {peak / 2**20:.0f} MiB{quit_note}"),
         Figure("flood: key-press latency p99 / 100 ms", p99 / 0.100, 1.0, False,
                f"p99 {p99 * 1000:.0f} ms, median {lat[len(lat) // 2] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms,"
                f" {len(lat)} presses"),

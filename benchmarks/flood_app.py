@@ -4,7 +4,7 @@ The real app (headless, `App.run_test`) with a read-only account and the floodin
 shows the Global feed, where the flood arrives as live notes. For SECONDS (or until the last MARK) it presses
 `j` / `k` every 50 ms and times each press until the cursor moved; when the relay's count of valid events
 received passes each MARK it reads its own resident set size (VmRSS and VmHWM). Prints one JSON object: the
-memory at each mark, the key latencies, the events received.
+memory at each mark, the key latencies, the events received (printed before the app quits).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -77,9 +78,31 @@ async def flood(url: str, data: Path, seconds: float, marks: list[int]) -> dict[
             latencies.append(time.perf_counter() - t0)
             await asyncio.sleep(0.05)
         received = app.client.relays.status()[0].stats.events
-    return {"rss": rss, "latencies": latencies, "received": received, "seconds": time.monotonic() - start}
+        result = {"rss": rss, "latencies": latencies, "received": received, "seconds": time.monotonic() - start}
+        print(json.dumps(result), flush=True)  # before quitting: how long quitting takes is not measured here
+        watchdog(asyncio.get_running_loop(), QUIT_WAIT)
+    return result
+
+
+QUIT_WAIT = 30.0
+"""Seconds the app may take to quit after the flood before what it still waits for is written to stderr."""
+
+
+def watchdog(loop: asyncio.AbstractEventLoop, after: float) -> None:
+    """If the process is still running `after` seconds from now, write the stack of every task to stderr."""
+
+    def show() -> None:
+        print(f"the app has not quit {after:.0f} s after the flood; its tasks:", file=sys.stderr)
+        for task in asyncio.all_tasks(loop):
+            print(f"task {task.get_name()}", file=sys.stderr)
+            task.print_stack(limit=8, file=sys.stderr)
+
+    def wait() -> None:
+        time.sleep(after)
+        loop.call_soon_threadsafe(show)
+
+    threading.Thread(target=wait, daemon=True).start()
 
 
 if __name__ == "__main__":
-    result = asyncio.run(flood(sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), [int(m) for m in sys.argv[4:]]))
-    print(json.dumps(result))
+    asyncio.run(flood(sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), [int(m) for m in sys.argv[4:]]))

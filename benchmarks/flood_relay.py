@@ -4,7 +4,7 @@ To each REQ it answers EOSE at once, then offers the file's events as live EVENT
 (in slices every 10 ms, pre-encoded websocket frames written straight to the socket), for as long as the
 client reads them: when the socket's send buffer holds more than a second's worth, it waits. After the last
 event it starts again from the first (by then long forgotten by the client's memory of recent ids; the store
-counts them as duplicates). Each second it prints `sent N` (frames written so far).
+counts them as duplicates). A REQ for older notes (with `until`) gets EOSE only.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 
 from .req_relay import _ws_frame
 
@@ -53,27 +54,27 @@ async def main(path: Path, rate: int) -> None:
     async def handler(ws: ServerConnection) -> None:
         tasks = []
         try:
-            async for message in ws:
-                frame = json.loads(message)
-                if isinstance(frame, list) and len(frame) >= 2 and frame[0] == "REQ":
-                    await ws.send(json.dumps(["EOSE", frame[1]]))
-                    wants_notes = any(1 in (f.get("kinds") or []) and not any(k == "authors" or k[:1] == "#" for k in f)
-                                      for f in frame[2:] if isinstance(f, dict))  # a global feed
-                    if wants_notes:
-                        tasks.append(asyncio.ensure_future(flood(ws, str(frame[1]))))
+            await serve_one(ws, tasks)
+        except ConnectionClosed:
+            pass  # the app quit
         finally:
             for t in tasks:
                 t.cancel()
 
-    async def report() -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            print(f"sent {sent}", flush=True)
+    async def serve_one(ws: ServerConnection, tasks: list[asyncio.Future[None]]) -> None:
+        async for message in ws:
+            frame = json.loads(message)
+            if isinstance(frame, list) and len(frame) >= 2 and frame[0] == "REQ":
+                await ws.send(json.dumps(["EOSE", frame[1]]))
+                filters = [f for f in frame[2:] if isinstance(f, dict)]
+                if any(1 in (f.get("kinds") or []) and "until" not in f
+                       and not any(k == "authors" or k[:1] == "#" for k in f) for f in filters):
+                    tasks.append(asyncio.ensure_future(flood(ws, str(frame[1]))))  # a live global feed
 
     async with serve(handler, "127.0.0.1", 0, ping_interval=None, max_size=None, compression=None) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         print(f"ws://127.0.0.1:{port}", flush=True)
-        await report()
+        await asyncio.Event().wait()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from ..protocol.event import Event
 from ..protocol.filters import Filter
@@ -136,8 +137,8 @@ class Feed:
         shown = self._shown
         for i in ids:
             shown[i] = None
-        while len(shown) > MAX_SHOWN:
-            del shown[next(iter(shown))]
+        if len(shown) > MAX_SHOWN:  # forget the oldest at once: one by one, each would walk the dict anew
+            self._shown = dict.fromkeys(islice(shown, len(shown) - MAX_SHOWN // 2, None))
 
     async def start(self) -> None:
         """Open the live subscription (idempotent)."""

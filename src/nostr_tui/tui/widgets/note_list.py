@@ -8,6 +8,7 @@ from datetime import tzinfo
 
 from rich.text import Text
 from textual import events
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 
@@ -156,7 +157,10 @@ class NoteList(NoteListBase):
             self.pending_dropped += len(self._pending) - self._max_pending
             del self._pending[self._max_pending:]
         self._header = None
-        if was_empty and self.has_size and len(self._items):
+        if not was_empty:  # only the count on the "N new notes" line changed: the rows below stay drawn
+            self.refresh(Region(0, 0, self.size.width, 1))
+            return
+        if self.has_size and len(self._items):
             self.scroll_lines(1)  # the line appears over the top row: what is read stays put
         self.invalidate()
 
