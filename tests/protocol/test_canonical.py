@@ -17,6 +17,7 @@ from nostr_tui.protocol.event import (
     Event,
     EventError,
     decode_json,
+    parse_event,
     parse_event_hashed,
     parse_event_json,
     serialize,
@@ -169,3 +170,17 @@ def test_parse_event_hashed_checks_the_id_but_leaves_the_signature() -> None:
     assert parse_event_hashed(forged)[0].sig == "00" * 64  # not checked here
     with pytest.raises(EventError, match="id does not match"):
         parse_event_hashed(dict(event.to_dict(), content="changed"))
+
+
+@pytest.mark.parametrize("value", [2**64, 2**63, -(2**63) - 1, 10**30])
+@pytest.mark.parametrize("field", ["created_at", "kind"])
+def test_an_integer_beyond_64_bits_is_refused_for_the_same_reason_from_text_or_object(field: str, value: int) -> None:
+    obj: dict[str, Any] = {"id": "ab" * 32, "pubkey": "cd" * 32, "created_at": 1, "kind": 1, "tags": [],
+                           "content": "", "sig": "ef" * 64}
+    obj[field] = value
+    reasons = []
+    for parse in (lambda: parse_event(obj), lambda: parse_event_json(json.dumps(obj))):
+        with pytest.raises(EventError) as caught:
+            parse()
+        reasons.append(caught.value.reason)
+    assert reasons[0] == reasons[1] and "integer" not in reasons[0]

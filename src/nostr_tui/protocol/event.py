@@ -38,7 +38,7 @@ def decode_json(text: str | bytes) -> Any:
 
     Text orjson refuses is handed to the json module, so NaN, lone surrogate escapes and deep nesting
     behave as before. One difference remains: an integer beyond 64 bits decodes as a float (every field
-    read as an integer is out of range long before that, so such a value is refused either way).
+    read as an integer is out of range long before that: such a value is refused for its range either way).
     """
     try:
         return orjson.loads(text)
@@ -186,6 +186,12 @@ def _parse_tags(raw: object, event_id: str | None) -> Tags:
     return tuple(out)
 
 
+def _beyond_int64(value: object) -> bool:
+    """A whole number too large for 64 bits as `decode_json` may give it (orjson decodes such an integer as a
+    float): refused for its range, as the json module's int would be, not for its type."""
+    return type(value) is float and value.is_integer() and abs(value) >= 2.0**63
+
+
 def _fields(obj: object) -> Event:
     """The Event an object describes, every field checked for its type and form (not the id, not the signature)."""
     if not isinstance(obj, Mapping):
@@ -202,11 +208,15 @@ def _fields(obj: object) -> Event:
         raise EventError("sig must be 128 lower-case hex characters", shown_id)
     created_at = obj.get("created_at")
     if type(created_at) is not int:
+        if _beyond_int64(created_at):
+            raise EventError("created_at out of range", shown_id)
         raise EventError("created_at must be an integer", shown_id)
     if not 0 <= created_at <= MAX_CREATED_AT:
         raise EventError("created_at out of range", shown_id)
     kind = obj.get("kind")
     if type(kind) is not int:
+        if _beyond_int64(kind):
+            raise EventError("kind must be between 0 and 65535", shown_id)
         raise EventError("kind must be an integer", shown_id)
     if not 0 <= kind <= MAX_KIND:
         raise EventError("kind must be between 0 and 65535", shown_id)
