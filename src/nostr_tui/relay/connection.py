@@ -29,7 +29,7 @@ from .transport import ConnectFn, default_connect, describe_error, redirected_to
 
 __all__ = ["AuthSigner", "ConnectFn", "Relay", "RelaySink", "default_connect", "describe_error"]
 
-_FAIRNESS_EVERY = 64  # frames handled before yielding to other tasks during a flood
+_FAIRNESS_EVERY = 256  # frames handled before yielding to other tasks during a flood
 _APPLY_TIMEOUT = 5.0  # seconds a lost connection's frames still being checked are waited for
 
 
