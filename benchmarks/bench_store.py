@@ -19,6 +19,8 @@ from .common import Figure, best_of, interleaved
 
 WORDS = "nostr relay note zap sats bitcoin freedom hello world thread reply feed client key sign".split()
 T0 = 1_600_000_000
+INSERT_TARGET = 40_000
+"""Events per second the cache must store with every index (the issue's figure; the only absolute one)."""
 
 
 def _hex(rng: random.Random) -> str:
@@ -76,11 +78,17 @@ def bench_insert(tmp: Path, n: int) -> tuple[Figure, EventCache]:
     events = make_events(n, authors, rng, span=n * 10)
     cache = EventCache.open(tmp / "insert.sqlite3")
     t_store = fill(cache, events, 1000)
+    t0 = time.perf_counter()
+    while cache.index_some():  # the search index, filled behind the writes, is part of the cost
+        pass
+    t_index = time.perf_counter() - t0
     t_plain = plain_insert(tmp / "plain.sqlite3", events, 1000)
+    rate = n / (t_store + t_index)
     fig = Figure(
-        f"insert {n:,} events in batches of 1,000 vs no indexes",
-        t_store / t_plain, None, False,
-        f"{n / t_store:,.0f} events/s indexed, {n / t_plain:,.0f} events/s plain",
+        f"insert {n:,} events, every index and the search index / {INSERT_TARGET:,}/s",
+        rate / INSERT_TARGET, 1.0, True,
+        f"{rate:,.0f} events/s with every index ({n / t_store:,.0f}/s before the search index), "
+        f"{n / t_plain:,.0f} events/s into a table without indexes",
     )
     return fig, cache
 

@@ -76,6 +76,13 @@ async def test_home_feed_comes_from_the_store_at_once_then_live(relays, down_url
     assert _contents(page) == ["alice, live", "the ending", "hey me"]
     older = await again.feeds.open("home").older(limit=10)
     assert _contents(older) == ["carol, not followed", "alice two, with a banana", "alice one #Nostr"]
+    # A list that let go of its older rows pages on from the last row it kept, not from the feed's oldest.
+    kept = page[1]
+    below = await again.feeds.open("home").older(limit=2, before=(kept.at, kept.key))
+    assert _contents(below) == ["hey me", "carol, not followed"]
+    shared = below[1]
+    after_repost = await again.feeds.open("home").older(limit=1, before=(shared.at, shared.key))
+    assert _contents(after_repost) == ["alice two, with a banana"]
 
 
 async def test_mentions_global_profile_and_hashtag_feeds(relays, down_url, client_factory) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from nostr_tui.cli.common import CliError
+from nostr_tui.cli.common import CliError, json_line
 from nostr_tui.cli.net_cmds import add_filter_arguments, filter_from_args
 from nostr_tui.protocol import nip19
 from nostr_tui.protocol.keys import SecretKey
@@ -213,3 +213,24 @@ async def test_req_whose_relay_drops_before_eose_reconnects_and_finishes(tmp_pat
     assert status == 0, err
     assert sorted(line["content"] for line in lines) == [e.content for e in events]  # each once
     assert relay.connections == 2
+
+
+async def test_req_prints_each_event_as_its_json_line(local_relay: StartRelay, tmp_path: Path,
+                                                      secret: SecretKey) -> None:
+    url = await local_relay()
+    config = write_config(tmp_path, [url])
+    contents = ["line\u2028separator\u2029paragraph", "ctrl \x01\x1f \t\n \"quoted\" \\", "日本語 😀 ünï", "plain"]
+    events = [note(secret, c, 1_700_000_000 + i) for i, c in enumerate(contents)]
+    for e in events:
+        status, _, err = await nostr_tui("publish", config=config, stdin=e.to_json())
+        assert status == 0, err
+    env = dict(os.environ, NOSTR_TUI_DATA_DIR=str(tmp_path / "data"))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nostr_tui", "--config", str(config), "req", "-k", "1",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err
+    expected = {json_line(e.to_json()).encode() for e in events}  # U+2028/2029 escaped, the rest verbatim
+    assert set(out.splitlines(keepends=True)) == expected
+    assert b"\xe2\x80\xa8" not in out and b"\\u2028" in out

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +21,8 @@ from nostr_tui.protocol.event import Event
 from nostr_tui.protocol.filters import Filter
 from nostr_tui.protocol.keys import SecretKey
 from nostr_tui.relay import RelayPool
+from nostr_tui.relay.verify import Verifier
+from nostr_tui.relay.verify_process import ProcessChecker
 
 from .conftest import note
 from .hostile import Hostile, send_json
@@ -237,7 +241,20 @@ async def test_events_from_one_relay_arrive_in_the_order_it_sent_them(
         assert [e.id for e in got] == [e.id for e in events]  # batches checked on two threads, applied in order
 
 
-async def test_close_stops_the_pools_own_verifier_threads_and_leaves_an_injected_one(
+def _verifier_pid(pool: RelayPool) -> int | None:
+    verifier = pool._verifier
+    return None if verifier is None else verifier._checker.pid  # type: ignore[attr-defined]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_close_stops_the_pools_own_verifier_process_and_leaves_an_injected_executor(
     make_pool: MakePool, secret: SecretKey
 ) -> None:
     event = note(secret, "checked once")
@@ -251,12 +268,10 @@ async def test_close_stops_the_pools_own_verifier_threads_and_leaves_an_injected
         own, _ = make_pool()
         own.add_relay(relay.url)
         assert [r.event async for r in own.subscribe(Filter.make(kinds=[1]), close_on_eose=True)] == [event]
-        workers = [t for t in threading.enumerate() if t.name.startswith("nostr-verify")]
-        assert workers
+        pid = _verifier_pid(own)
+        assert pid is not None and _alive(pid)
         await own.close()
-        for t in workers:
-            t.join(5)
-        assert not any(t.is_alive() for t in workers)
+        assert not _alive(pid)  # exited and reaped
 
         with ThreadPoolExecutor(1, thread_name_prefix="mine") as mine:
             injected, _ = make_pool(verify_executor=mine)
@@ -264,3 +279,53 @@ async def test_close_stops_the_pools_own_verifier_threads_and_leaves_an_injected
             assert [r.event async for r in injected.subscribe(Filter.make(kinds=[1]), close_on_eose=True)] == [event]
             await injected.close()
             assert mine.submit(lambda: 42).result(5) == 42  # still usable: its owner shuts it down
+
+
+async def test_a_verifier_process_that_dies_is_replaced_and_nothing_is_lost(
+    make_pool: MakePool, secret: SecretKey
+) -> None:
+    events = [note(secret, f"note {i}", 1_700_000_000 + i) for i in range(400)]
+
+    async def script(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
+        if frame[0] == "REQ":
+            for e in [*events[:200], bad_sig(note(secret, "forged")), *events[200:]]:
+                await send_json(ws, ["EVENT", frame[1], e if isinstance(e, dict) else e.to_dict()])
+            await send_json(ws, ["EOSE", frame[1]])
+
+    async with Hostile(script) as relay:
+        pool, _ = make_pool()
+        pool.add_relay(relay.url)
+        await until(lambda: pool.relay(relay.url).connected)  # type: ignore[union-attr]
+        sub = pool.subscribe(Filter.make(kinds=[1]), close_on_eose=True)
+        await until(lambda: _verifier_pid(pool) is not None)
+        first = _verifier_pid(pool)
+        assert first is not None
+        os.kill(first, signal.SIGSTOP)  # it answers nothing: the batches wait for it
+        checker = pool._verifier._checker  # type: ignore[union-attr]
+        await until(lambda: len(checker._waiting) > 0 and frames_from(pool, relay.url) > 10)
+        os.kill(first, signal.SIGKILL)  # what it held unanswered goes to the next one
+        got = [r.event async for r in sub]
+        assert got == events
+        assert pool.status()[0].stats.invalid == {"bad signature": 1}
+        second = _verifier_pid(pool)
+        assert second is not None and second != first
+
+
+async def test_checks_move_to_a_thread_when_no_verifier_process_can_start(
+    make_pool: MakePool, secret: SecretKey
+) -> None:
+    events = [note(secret, f"note {i}", 1_700_000_000 + i) for i in range(50)]
+
+    async def script(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
+        if frame[0] == "REQ":
+            for e in [*events[:25], bad_sig(note(secret, "forged")), *events[25:]]:
+                await send_json(ws, ["EVENT", frame[1], e if isinstance(e, dict) else e.to_dict()])
+            await send_json(ws, ["EOSE", frame[1]])
+
+    async with Hostile(script) as relay:
+        pool, _ = make_pool()
+        pool._verifier = Verifier(checker=ProcessChecker(["/nonexistent/python"]))
+        pool.add_relay(relay.url)
+        got = [r.event async for r in pool.subscribe(Filter.make(kinds=[1]), close_on_eose=True)]
+        assert got == events
+        assert pool.status()[0].stats.invalid == {"bad signature": 1}

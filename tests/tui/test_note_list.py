@@ -339,3 +339,35 @@ async def test_keys_on_an_empty_list_do_nothing_rather_than_crash() -> None:
         app.feed.set_items([note("alice", "now there is one", 60)])
         await pilot.press("j", "k")
         assert app.feed.selected_item is not None
+
+
+async def test_a_flood_leaves_a_bounded_number_of_rows_and_older_ones_come_back_from_the_store() -> None:
+    kept = 50
+    everything = feed(2000)  # newest first: what the store would hold after the flood
+    app = FeedApp(everything[-20:], max_pending=100, max_kept=kept, near_end=5)
+    async with app.run_test(size=SIZE) as pilot:
+        nl = app.feed
+        for start in range(len(everything) - 20, 0, -100):  # the flood: 100 newer notes at a time, shown at once
+            nl.prepend_new(everything[max(0, start - 100):start])
+            await pilot.press("n")
+            rows_on_screen = len(nl._rows or [])
+            assert len(nl) <= 1 + rows_on_screen + kept, "rows below the view were not let go"
+        assert nl.selected_item is everything[0]
+        assert nl.let_go > 0
+
+        # Scrolling down reaches the end of what is kept; the owner pages on from the list's last row.
+        answered = 0
+        for _ in range(200):
+            await pilot.press("G")
+            await pilot.pause()
+            asks = app.of(NoteList.NeedOlder)
+            if len(asks) == answered:
+                break
+            oldest = asks[-1].oldest  # type: ignore[attr-defined]
+            at = next(i for i, item in enumerate(everything) if item.key == oldest.key)
+            nl.append_older(everything[at + 1 : at + 1 + 30])
+            answered = len(asks)
+            if at + 1 >= len(everything):
+                break
+        assert nl.item(len(nl) - 1) is everything[-1]
+        assert [nl.item(i).key for i in range(len(nl) - 30, len(nl))] == [n.key for n in everything[-30:]]

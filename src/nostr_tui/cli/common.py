@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,6 +39,14 @@ def json_line(text: str) -> str:
     if "\u2028" in text or "\u2029" in text:
         text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return text + "\n"
+
+
+def json_lines(texts: Iterable[bytes]) -> bytes:
+    """`json_line` for many UTF-8 JSON texts at once, joined."""
+    blob = b"\n".join(texts) + b"\n"
+    if b"\xe2\x80\xa8" in blob or b"\xe2\x80\xa9" in blob:  # U+2028, U+2029 in UTF-8 (never inside another character)
+        blob = blob.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+    return blob
 
 
 def print_json(obj: Any) -> None:

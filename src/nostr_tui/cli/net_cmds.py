@@ -12,7 +12,7 @@ from ..config import ConfigError, validate_relay_url
 from ..protocol import nip19
 from ..protocol.event import Event, EventError, parse_event_json
 from ..protocol.filters import Filter, FilterError
-from .common import CliError, config_from_args, json_line, print_json, run_client, warn
+from .common import CliError, config_from_args, json_line, json_lines, print_json, run_client, warn
 
 if TYPE_CHECKING:
     from ..client import Client, RelayResult
@@ -113,17 +113,22 @@ def _print_event(event: Event) -> None:
     sys.stdout.write(json_line(event.to_json()))
 
 
+def _print_events(events: Sequence[Event]) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(json_lines([e.to_json_bytes() for e in events]))
+    sys.stdout.buffer.flush()
+
+
 async def run_req(client: Client, relays: Sequence[str], flt: Filter, *, stream: bool = False,
-                  on_event: Callable[[Event], None] = _print_event) -> int:
+                  on_events: Callable[[Sequence[Event]], None] = _print_events) -> int:
     """Query `relays` with `flt` through the client (each event stored), handing each event once to
-    `on_event`. Returns after every relay sent EOSE, failed or timed out (or never, with `stream`)."""
+    `on_events` (a batch at a time, as they arrive). Returns after every relay sent EOSE, failed or timed out
+    (or never, with `stream`)."""
     received = 0
     reading = await client.ingest.stream([flt], relays, live=stream)
     async for batch in reading:
-        for r in batch:
-            on_event(r.event)
+        on_events([r.event for r in batch])
         received += len(batch)
-        sys.stdout.flush()
     for url in reading.timed_out:
         warn(f"{url}: no end of stored events within {client.config.network.eose_timeout:g} s")
     if not received and not reading.answered:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from ..protocol.event import Event
 from ..protocol.filters import Filter, matches_any
@@ -112,13 +113,16 @@ class Feed:
             await self._feeds.ingest.fetch(filters, relays=relays)
         return await self._load(None, limit)
 
-    async def older(self, limit: int = PAGE) -> list[NoteItem]:
-        """The next page back: from the store, after asking the relays for what lies before it."""
-        if self.oldest is not None:
-            until = self.oldest[0]
+    async def older(self, limit: int = PAGE, before: tuple[int, str] | None = None) -> list[NoteItem]:
+        """The next page back: from the store, after asking the relays for what lies before it. It starts
+        below `before` (created_at, id of the last row a reader still holds) when given, else below the
+        oldest page this feed gave."""
+        start = before if before is not None else self.oldest
+        if start is not None:
+            until = start[0]
             for filters, relays in await self._feeds.plan(self.spec, lambda f: f.with_limit(limit).with_until(until)):
                 await self._feeds.ingest.fetch(filters, relays=relays)
-        return await self._load(self.oldest, limit)
+        return await self._load(start, limit)
 
     async def _load(self, before: tuple[int, str] | None, limit: int) -> list[NoteItem]:
         events, items = await self._feeds.page(self.spec, before, limit)
@@ -133,8 +137,8 @@ class Feed:
         shown = self._shown
         for i in ids:
             shown[i] = None
-        while len(shown) > MAX_SHOWN:
-            del shown[next(iter(shown))]
+        if len(shown) > MAX_SHOWN:  # forget the oldest at once: one by one, each would walk the dict anew
+            self._shown = dict.fromkeys(islice(shown, len(shown) - MAX_SHOWN // 2, None))
 
     async def start(self) -> None:
         """Open the live subscription (idempotent)."""

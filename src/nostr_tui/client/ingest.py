@@ -15,8 +15,9 @@ from ..protocol.filters import Filter
 from ..relay.pool import RelayPool
 from ..relay.subscription import Received, Subscription
 from ..store.aio import Store
-from ..store.cache import AddStatus, EventCache
+from ..store.cache import EventCache
 from ..store.rules import Relation, ref_rows
+from ..store.writes import AddStatus
 from .relays import Relays
 
 BATCH_DELAY = 0.05
@@ -74,10 +75,7 @@ def _save_own(cache: EventCache, events: list[Event]) -> set[str]:
 
 def _record_seen(cache: EventCache, seen: Sequence[tuple[str, str]]) -> None:
     """Note in the cache that events it holds were also received from these relays."""
-    for event_id, url in seen:
-        event = cache.get(event_id)
-        if event is not None:
-            cache.add([event], relay=url)
+    cache.add_seen(seen)
 
 
 @dataclass(eq=False)

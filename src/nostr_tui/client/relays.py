@@ -148,7 +148,7 @@ class Relays:
         mine: list[str] = []
         for url in chosen:
             if self._pool.relay(url) is None and not self._closing:
-                self._pool.add_relay(url, read=False, write=False)
+                self._pool.add_relay(url, read=False, write=False, info=False)  # not shown: no NIP-11
                 self._borrowed[url] = 0
             if url in self._borrowed:
                 self._borrowed[url] += 1

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from .keys import SecretKey, verify
 
@@ -16,7 +19,9 @@ MAX_CREATED_AT = 2**63 - 1
 
 Tags = tuple[tuple[str, ...], ...]
 
-_HEX = frozenset("0123456789abcdef")
+_HEX64 = re.compile("[0-9a-f]{64}").fullmatch
+_HEX128 = re.compile("[0-9a-f]{128}").fullmatch
+_LONE_SURROGATE = "content or tags are not valid Unicode (lone surrogate)"
 
 
 class EventError(ValueError):
@@ -28,22 +33,40 @@ class EventError(ValueError):
         self.event_id = event_id
 
 
-def _is_lower_hex(value: object, length: int) -> bool:
-    return isinstance(value, str) and len(value) == length and _HEX.issuperset(value)
+def decode_json(text: str | bytes) -> Any:
+    """Decode JSON text as the json module does (raising what it raises), usually through orjson (faster).
 
-
-def serialize(pubkey: str, created_at: int, kind: int, tags: Sequence[Sequence[str]], content: str) -> bytes:
-    """The NIP-01 canonical serialisation, as UTF-8 bytes.
-
-    Raises EventError when the content or a tag cannot be encoded as UTF-8 (lone surrogates).
+    Text orjson refuses is handed to the json module, so NaN, lone surrogate escapes and deep nesting
+    behave as before. One difference remains: an integer beyond 64 bits decodes as a float (every field
+    read as an integer is out of range long before that: such a value is refused for its range either way).
     """
-    text = json.dumps(
-        [0, pubkey, created_at, kind, tags, content], separators=(",", ":"), ensure_ascii=False
-    )
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def _reference_serialize(obj: object) -> bytes:
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
-        raise EventError("content or tags are not valid Unicode (lone surrogate)") from None
+        raise EventError(_LONE_SURROGATE) from None
+
+
+def serialize(pubkey: str, created_at: int, kind: int, tags: Sequence[Sequence[str]], content: str) -> bytes:
+    """The NIP-01 canonical serialisation, as UTF-8 bytes: what `json.dumps(..., separators=(",", ":"),
+    ensure_ascii=False)` writes (only `"`, `\\` and control characters escaped), byte for byte.
+
+    Raises EventError when the content or a tag cannot be encoded as UTF-8 (lone surrogates).
+    """
+    obj = [0, pubkey, created_at, kind, tags, content]
+    if type(created_at) is int and type(kind) is int:
+        try:
+            return orjson.dumps(obj)  # the same bytes as the json module's, for strings and 64-bit integers
+        except TypeError:  # orjson.JSONEncodeError: a lone surrogate, an integer beyond 64 bits, another type
+            pass
+    return _reference_serialize(obj)
 
 
 def compute_id(pubkey: str, created_at: int, kind: int, tags: Sequence[Sequence[str]], content: str) -> str:
@@ -76,8 +99,19 @@ class Event:
         }
 
     def to_json(self) -> str:
-        """Compact JSON, non-ASCII kept verbatim."""
-        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+        """Compact JSON, non-ASCII kept verbatim (what `json.dumps(..., separators=(",", ":"),
+        ensure_ascii=False)` writes)."""
+        try:
+            return orjson.dumps(self.to_dict()).decode()
+        except TypeError:  # a lone surrogate, or an event built by hand with values of other types
+            return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+
+    def to_json_bytes(self) -> bytes:
+        """`to_json()` as UTF-8 (a lone surrogate, possible only in an event built by hand, becomes U+FFFD)."""
+        try:
+            return orjson.dumps(self.to_dict())
+        except TypeError:
+            return self.to_json().encode("utf-8", "replace")
 
     def tag_values(self, name: str) -> list[str]:
         """Second elements of every tag called `name`, in order."""
@@ -116,15 +150,24 @@ def is_addressable(kind: int) -> bool:
     return 30000 <= kind < 40000
 
 
+def _check_id(event_id: str, pubkey: str, created_at: int, kind: int, tags: Tags, content: str) -> bytes:
+    digest = hashlib.sha256(serialize(pubkey, created_at, kind, tags, content)).digest()
+    if digest.hex() != event_id:
+        raise EventError("id does not match content", event_id)
+    return digest
+
+
 def _check_id_and_sig(
     event_id: str, pubkey: str, created_at: int, kind: int, tags: Tags, content: str, sig: str
 ) -> None:
-    payload = serialize(pubkey, created_at, kind, tags, content)
-    digest = hashlib.sha256(payload).digest()
-    if digest.hex() != event_id:
-        raise EventError("id does not match content", event_id)
+    digest = _check_id(event_id, pubkey, created_at, kind, tags, content)
     if not verify(bytes.fromhex(pubkey), digest, bytes.fromhex(sig)):
         raise EventError("bad signature", event_id)
+
+
+def signature_input(event: Event, digest: bytes) -> bytes:
+    """The 128 bytes `keys.verify_many` checks for one event: x-only public key, id (the signed hash), signature."""
+    return bytes.fromhex(event.pubkey) + digest + bytes.fromhex(event.sig)
 
 
 def _parse_tags(raw: object, event_id: str | None) -> Tags:
@@ -143,31 +186,37 @@ def _parse_tags(raw: object, event_id: str | None) -> Tags:
     return tuple(out)
 
 
-def parse_event(obj: object, *, verify_sig: bool = True) -> Event:
-    """Build an Event from a decoded JSON object, strictly.
+def _beyond_int64(value: object) -> bool:
+    """A whole number too large for 64 bits as `decode_json` may give it (orjson decodes such an integer as a
+    float): refused for its range, as the json module's int would be, not for its type."""
+    return type(value) is float and value.is_integer() and abs(value) >= 2.0**63
 
-    Checks field types and hex forms, then (unless `verify_sig` is False) that the id matches the
-    content and the signature is valid. Unknown extra fields are ignored. Raises EventError.
-    """
+
+def _fields(obj: object) -> Event:
+    """The Event an object describes, every field checked for its type and form (not the id, not the signature)."""
     if not isinstance(obj, Mapping):
         raise EventError("event must be a JSON object")
     event_id = obj.get("id")
     shown_id = event_id if isinstance(event_id, str) and len(event_id) <= 64 else None
-    if not _is_lower_hex(event_id, 64):
+    if not (isinstance(event_id, str) and _HEX64(event_id)):
         raise EventError("id must be 64 lower-case hex characters", shown_id)
     pubkey = obj.get("pubkey")
-    if not _is_lower_hex(pubkey, 64):
+    if not (isinstance(pubkey, str) and _HEX64(pubkey)):
         raise EventError("pubkey must be 64 lower-case hex characters", shown_id)
     sig = obj.get("sig")
-    if not _is_lower_hex(sig, 128):
+    if not (isinstance(sig, str) and _HEX128(sig)):
         raise EventError("sig must be 128 lower-case hex characters", shown_id)
     created_at = obj.get("created_at")
     if type(created_at) is not int:
+        if _beyond_int64(created_at):
+            raise EventError("created_at out of range", shown_id)
         raise EventError("created_at must be an integer", shown_id)
     if not 0 <= created_at <= MAX_CREATED_AT:
         raise EventError("created_at out of range", shown_id)
     kind = obj.get("kind")
     if type(kind) is not int:
+        if _beyond_int64(kind):
+            raise EventError("kind must be between 0 and 65535", shown_id)
         raise EventError("kind must be an integer", shown_id)
     if not 0 <= kind <= MAX_KIND:
         raise EventError("kind must be between 0 and 65535", shown_id)
@@ -175,19 +224,38 @@ def parse_event(obj: object, *, verify_sig: bool = True) -> Event:
     if not isinstance(content, str):
         raise EventError("content must be a string", shown_id)
     tags = _parse_tags(obj.get("tags"), shown_id)
-    assert isinstance(event_id, str) and isinstance(pubkey, str) and isinstance(sig, str)
+    return Event(event_id, pubkey, created_at, kind, tags, content, sig)
+
+
+def parse_event(obj: object, *, verify_sig: bool = True) -> Event:
+    """Build an Event from a decoded JSON object, strictly.
+
+    Checks field types and hex forms, then (unless `verify_sig` is False) that the id matches the
+    content and the signature is valid. Unknown extra fields are ignored. Raises EventError.
+    """
+    event = _fields(obj)
     if verify_sig:
-        _check_id_and_sig(event_id, pubkey, created_at, kind, tags, content, sig)
+        event.check()
     else:
         # Still refuse content that cannot be serialised at all.
-        serialize(pubkey, created_at, kind, tags, content)
-    return Event(event_id, pubkey, created_at, kind, tags, content, sig)
+        serialize(event.pubkey, event.created_at, event.kind, event.tags, event.content)
+    return event
+
+
+def parse_event_hashed(obj: object) -> tuple[Event, bytes]:
+    """`parse_event` but for the signature: the Event, its id checked against its content, and the 32-byte id.
+
+    The signature is still to be checked: pass `signature_input(event, digest)` to `keys.verify_many`.
+    Raises EventError.
+    """
+    e = _fields(obj)
+    return e, _check_id(e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content)
 
 
 def parse_event_json(text: str | bytes, *, verify_sig: bool = True) -> Event:
     """Parse one event from JSON text. Raises EventError (also for text that is not JSON)."""
     try:
-        obj = json.loads(text)
+        obj = decode_json(text)
     except (ValueError, RecursionError):
         raise EventError("not valid JSON") from None
     return parse_event(obj, verify_sig=verify_sig)

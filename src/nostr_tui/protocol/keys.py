@@ -133,6 +133,27 @@ def verify(pubkey: bytes, msg: bytes, sig: bytes) -> bool:
     return bool(lib.secp256k1_schnorrsig_verify(_CTX, sig, msg, len(msg), xonly) == 1)
 
 
+SIGNATURE_INPUT = 128
+"""Bytes of one signature check in `verify_many`: x-only public key (32), signed hash (32), signature (64)."""
+
+
+def verify_many(blob: bytes) -> bytes:
+    """BIP-340 verification of many signatures: `blob` holds 128-byte checks (public key, hash, signature);
+    the answer holds one byte per check, 1 when valid, else 0. Never raises on bad input."""
+    count = len(blob) // SIGNATURE_INPUT
+    out = bytearray(count)
+    if not count:
+        return bytes(out)
+    base = ffi.cast("unsigned char *", ffi.from_buffer(blob))
+    check = lib.secp256k1_schnorrsig_verify
+    for i in range(count):
+        at = i * SIGNATURE_INPUT
+        xonly = _parse_xonly(blob[at : at + 32])
+        if xonly is not None and check(_CTX, base + (at + 64), base + (at + 32), 32, xonly) == 1:
+            out[i] = 1
+    return bytes(out)
+
+
 def is_valid_public_key(pubkey_hex: str) -> bool:
     """True when the hex string is a lower-case x-only key on the curve."""
     if not _is_hex(pubkey_hex, 64):

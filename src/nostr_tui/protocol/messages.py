@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .event import Event, EventError, parse_event
+from .event import Event, EventError, decode_json, parse_event
 from .filters import Filter
 
 MAX_SUBSCRIPTION_ID = 64
@@ -163,7 +163,7 @@ def reason_prefix(message: str) -> str:
 def load_frame(text: str | bytes) -> list[Any]:
     """Parse a frame's JSON: a non-empty array whose first element is a string. Raises MessageError."""
     try:
-        frame = json.loads(text)
+        frame = decode_json(text)
     except RecursionError:
         raise MessageError("JSON nested too deeply") from None
     except (ValueError, TypeError):  # UnicodeDecodeError is a ValueError

@@ -9,8 +9,6 @@ import hmac
 import secrets
 from typing import Final
 
-from Crypto.Cipher import ChaCha20
-
 from .keys import InvalidKeyError, SecretKey, ecdh_x, is_valid_public_key
 
 VERSION: Final = 2
@@ -88,6 +86,8 @@ def encrypt(plaintext: str, conv_key: bytes, nonce: bytes | None = None) -> str:
     """The base64 payload of `plaintext` for a conversation key; the nonce is random unless given."""
     nonce = secrets.token_bytes(32) if nonce is None else nonce
     chacha_key, chacha_nonce, hmac_key = message_keys(conv_key, nonce)
+    from Crypto.Cipher import ChaCha20  # imported when used: it costs tens of ms at start-up
+
     ciphertext = ChaCha20.new(key=chacha_key, nonce=chacha_nonce).encrypt(_pad(plaintext.encode("utf-8")))
     mac = hmac.digest(hmac_key, nonce + ciphertext, hashlib.sha256)
     return base64.b64encode(bytes([VERSION]) + nonce + ciphertext + mac).decode("ascii")
@@ -111,6 +111,8 @@ def decrypt(payload: str, conv_key: bytes, max_payload: int = DEFAULT_MAX_PAYLOA
     chacha_key, chacha_nonce, hmac_key = message_keys(conv_key, nonce)
     if not hmac.compare_digest(hmac.digest(hmac_key, nonce + ciphertext, hashlib.sha256), mac):
         raise Nip44Error("invalid MAC")
+    from Crypto.Cipher import ChaCha20
+
     padded = ChaCha20.new(key=chacha_key, nonce=chacha_nonce).decrypt(ciphertext)
     try:
         return _unpad(padded).decode("utf-8")

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Final
 
 from bech32 import CHARSET, bech32_create_checksum, bech32_verify_checksum, convertbits
-from Crypto.Cipher import ChaCha20_Poly1305
 
 from .keys import InvalidKeyError, SecretKey
 
@@ -144,6 +143,8 @@ def encrypt(
     if len(salt) != 16 or len(nonce) != 24:
         raise ValueError("NIP-49 uses a 16-byte salt and a 24-byte nonce")
     key = symmetric_key(password, salt, log_n)
+    from Crypto.Cipher import ChaCha20_Poly1305  # imported when used: it costs tens of ms at start-up
+
     cipher = ChaCha20_Poly1305.new(key=key, nonce=nonce)  # a 24-byte nonce selects XChaCha20
     cipher.update(bytes([key_security]))
     body, tag = cipher.encrypt_and_digest(secret.secret_bytes())
@@ -154,6 +155,8 @@ def decrypt(text: str | Ncryptsec, password: str) -> SecretKey:
     """Decrypt an ncryptsec with its password. Raises Nip49Error (e.g. reason "wrong-passphrase")."""
     enc = decode(text) if isinstance(text, str) else text
     key = symmetric_key(password, enc.salt, enc.log_n)
+    from Crypto.Cipher import ChaCha20_Poly1305
+
     cipher = ChaCha20_Poly1305.new(key=key, nonce=enc.nonce)
     cipher.update(bytes([enc.key_security]))
     try:

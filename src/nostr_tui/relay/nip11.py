@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 MAX_DOCUMENT_BYTES = 256 * 1024
 
@@ -110,6 +111,8 @@ async def fetch_relay_info(
     Raises RelayInfoError with a one-line reason on any failure (network, status, size, JSON).
     `client` lets the caller share or replace the HTTP client.
     """
+    import httpx  # imported when a document is fetched: about 0.1 s at start-up otherwise
+
     target = http_url(url)
     headers = {"Accept": "application/nostr+json"}
     own = client is None

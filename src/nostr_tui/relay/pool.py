@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from ..config import NetworkConfig
 from ..protocol.event import Event
@@ -36,7 +37,7 @@ from .seen import SeenIds
 from .stats import RelayStats
 from .subscription import BUFFER_LIMIT, Subscription
 from .transport import ConnectFn, default_connect
-from .verify import TOO_FAR_AHEAD, WORKERS, Checked, Verifier, VerifyJob
+from .verify import TOO_FAR_AHEAD, Checked, Verifier, VerifyJob
 
 _DONE_STATES = (RelayState.WAITING, RelayState.FAILED, RelayState.CLOSED)
 MAX_FUTURE = 15 * 60
@@ -72,8 +73,9 @@ class RelayPool:
     A subscription buffers at most `buffer_limit` events for its reader; while one is full its relays
     stop reading for up to `drain_timeout` seconds, then drop and count what does not fit. Events dated
     more than `max_future` seconds after `clock()` are dropped and counted.
-    New events are decoded and verified off the event loop, on `verify_executor` when given (left running),
-    else on `verify_workers` threads of the pool's own (made on first use, stopped by `close()`).
+    New events are read on the loop and their signatures verified off it: by `verify_executor` when given
+    (left running), else by a verifier process of the pool's own (started with the first subscription,
+    stopped by `close()`).
     """
 
     def __init__(
@@ -94,7 +96,6 @@ class RelayPool:
         drain_timeout: float = DRAIN_TIMEOUT,
         max_future: float = MAX_FUTURE,
         verify_executor: Executor | None = None,
-        verify_workers: int = WORKERS,
     ) -> None:
         self.network = network or NetworkConfig()
         self._connect = connect
@@ -121,7 +122,6 @@ class RelayPool:
         self.max_future = max_future
         self._congested: dict[str, Subscription] = {}
         self._verify_executor = verify_executor
-        self._verify_workers = verify_workers
         self._verifier: Verifier | None = None
         self._intake = Intake(
             self._subs, self._seen, verify=self.verify, deliver=self._deliver, press=self._press, on_seen=on_seen
@@ -137,8 +137,11 @@ class RelayPool:
 
     # ------------------------------------------------------------ relays
 
-    def add_relay(self, url: str, *, read: bool = True, write: bool = True) -> None:
-        """Add a relay and start connecting; open subscriptions follow it when it is a read relay."""
+    def add_relay(self, url: str, *, read: bool = True, write: bool = True, info: bool = True) -> None:
+        """Add a relay and start connecting; open subscriptions follow it when it is a read relay.
+
+        Its NIP-11 document is fetched when the pool fetches them and `info` is true (a relay added for one
+        question has no use for it)."""
         if self._closed:
             raise RuntimeError("the relay pool is closed")
         if url in self._relays:
@@ -161,7 +164,7 @@ class RelayPool:
                 if sub.relays is None:
                     self._open_on(sub, relay)
         relay.start()
-        if self._fetch_info:
+        if self._fetch_info and info:
             self._spawn(self._fetch_and_report(url))
 
     async def remove_relay(self, url: str) -> None:
@@ -275,6 +278,7 @@ class RelayPool:
                 if url not in self._relays:
                     sub.unreachable.append(url)
         sub.start_eose_timer(wait)
+        self._get_verifier().start()  # its process starts while the relays are asked
         return sub
 
     def _open_on(self, sub: Subscription, relay: Relay) -> None:
@@ -374,15 +378,17 @@ class RelayPool:
 
     def verify(self, jobs: list[VerifyJob]) -> asyncio.Future[list[Checked]]:
         """Check a batch of EVENT frames on the pool's verifier; each job's `done` gets its outcome."""
-        verifier = self._verifier
-        if verifier is None:
-            verifier = self._verifier = Verifier(
-                self._verify_executor, workers=self._verify_workers, clock=self._clock, max_future=self.max_future
-            )
-            if self._closed:  # a batch gathered before the pool closed: no threads are started for it
-                verifier.stop()
+        verifier = self._get_verifier()
         verifier.max_future = self.max_future
         return verifier.run(jobs)
+
+    def _get_verifier(self) -> Verifier:
+        verifier = self._verifier
+        if verifier is None:
+            verifier = self._verifier = Verifier(self._verify_executor, clock=self._clock, max_future=self.max_future)
+            if self._closed:  # a batch gathered before the pool closed: no process is started for it
+                verifier.stop()
+        return verifier
 
     def _deliver(self, sub: Subscription, event: Event, relay: Relay) -> bool:
         if not sub.push(event, relay.url):

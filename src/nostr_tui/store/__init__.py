@@ -7,13 +7,14 @@ cores that tests and the command line use directly.
 from __future__ import annotations
 
 from .aio import Store
-from .cache import AddStatus, EventCache
+from .cache import EventCache
 from .debounce import Debouncer
 from .errors import CacheCorruptError, StateCorruptError, StoreError
 from .prune import PruneReport
 from .reads import CacheStats, Counts
 from .rules import Relation
 from .state import Delivery, Draft, OutboxEntry, RelayDelivery, StateStore
+from .writes import AddStatus
 
 __all__ = [
     "AddStatus",

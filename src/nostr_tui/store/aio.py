@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -16,14 +17,21 @@ from typing import Any, Literal, TypeVar
 from .. import paths
 from ..protocol.event import Event
 from ..protocol.filters import Filter
-from .cache import AddStatus, EventCache
+from .cache import EventCache
+from .errors import StoreError
 from .prune import PruneReport
 from .reads import CacheStats, Counts
 from .rules import Relation
 from .state import Draft, OutboxEntry, StateStore
+from .writes import INDEX_CHUNK, AddStatus
 
 T = TypeVar("T")
 Target = Literal["cache", "state"]
+
+INDEX_IDLE = 0.05
+"""Seconds without writes after which the writer moves stored notes into the search index."""
+INDEX_EVERY = 1.0
+"""Seconds between chunks of the search index while writes keep coming (search reads the rest meanwhile)."""
 
 
 @dataclass
@@ -79,6 +87,8 @@ class Store:
         self._readers_lock = threading.Lock()
         self._generation = 0
         self._closed = False
+        self._index_due = False  # stored notes wait for the search index (writer thread only)
+        self._indexed_at = 0.0
 
     @classmethod
     async def open(
@@ -149,9 +159,17 @@ class Store:
             loop.call_soon_threadsafe(_settle, ready, False, exc)
             return
         loop.call_soon_threadsafe(_settle, ready, True, None)
+        self._index_due = self._cache.unindexed() > 0
         stop = False
         while not stop:
-            first = self._queue.get()
+            if self._index_due:
+                try:
+                    first = self._queue.get(timeout=INDEX_IDLE)
+                except queue.Empty:  # nothing to write: time to fill the search index
+                    self._index_chunk()
+                    continue
+            else:
+                first = self._queue.get()
             if first is None:
                 break
             batch = [first]
@@ -165,8 +183,23 @@ class Store:
                     break
                 batch.append(nxt)
             self._run_batch(batch)
+            if any(op.target == "cache" for op in batch):
+                self._index_due = True
+                if time.monotonic() - self._indexed_at >= INDEX_EVERY:  # writes keep coming: index anyway
+                    self._index_chunk()
         self._cache.close()
         self._state.close()
+
+    def _index_chunk(self) -> None:
+        """Move a chunk of stored notes into the search index (on the writer thread, in its own transaction)."""
+        assert self._cache is not None
+        self._indexed_at = time.monotonic()
+        try:
+            moved = self._cache.index_some(INDEX_CHUNK)
+        except (StoreError, sqlite3.Error):  # a full or damaged file: the writes report it; search still reads
+            moved = 0
+        if moved < INDEX_CHUNK:
+            self._index_due = False
 
     def _target(self, target: Target) -> EventCache | StateStore:
         obj = self._cache if target == "cache" else self._state

@@ -66,6 +66,8 @@ def ref_rows(event: Event, eid: int) -> set[tuple[str, int, int]]:
     """Rows of the relation index: (target note id, Relation, eid)."""
     rows: set[tuple[str, int, int]] = set()
     if event.kind == 1:
+        if not any(len(t) >= 2 and (t[0] == "e" or t[0] == "q") for t in event.tags):
+            return rows  # most notes: no reply and no quote, nothing for nip10 to read
         refs = nip10.parse(event.tags)
         if refs.reply is not None:
             rows.add((refs.reply.id, int(Relation.REPLY), eid))

@@ -69,7 +69,12 @@ def _cache_v2(conn: sqlite3.Connection) -> None:
         conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", ref_rows(event, n))
 
 
-CACHE_MIGRATIONS: tuple[Migration, ...] = (_cache_v1, _cache_v2)
+def _cache_v3(conn: sqlite3.Connection) -> None:
+    # Stored events whose content is not yet in the search index (filled behind the writes; search reads both).
+    conn.execute("CREATE TABLE fts_pending (n INTEGER PRIMARY KEY)")
+
+
+CACHE_MIGRATIONS: tuple[Migration, ...] = (_cache_v1, _cache_v2, _cache_v3)
 
 _STATE_V1 = (
     "CREATE TABLE outbox (id TEXT PRIMARY KEY, event TEXT NOT NULL, added_at REAL NOT NULL)",

@@ -76,7 +76,8 @@ def filter_sql(flt: Filter, now: int) -> tuple[str, list[object]] | None:
         words = search_words(flt.search)
         match = fts_query(words)
         if match is not None:
-            where.append("n IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            # Notes not yet in the index are read too: found from the moment they are stored.
+            where.append("(n IN (SELECT rowid FROM fts WHERE fts MATCH ?) OR n IN (SELECT n FROM fts_pending))")
             params.append(match)
         if words:
             where.append("nt_contains_all(content, ?)")

@@ -111,14 +111,20 @@ class NoteScreen(Screen[None]):
         pane.set_read_only(self.nostr.client.session.read_only)
         pane.set_target(mode, target)
         pane.clear_results()
+        # The pane opens and takes the keyboard at once, so what is typed right after c, r or q goes into it
+        # (not to the feed's one-key actions) while the draft is read.
+        pane.set_text("")
+        pane.display = True
+        if not pane.read_only:
+            self.set_focus(pane.editor)
         try:
             draft = await self.nostr.client.drafts.get(self.draft_key())
         except ClientError as exc:
             self.notify(f"The draft could not be read: {exc}", severity="warning", markup=False)
             draft = ""
-        pane.set_text(draft)
-        pane.display = True
-        pane.focus_editor()
+        if draft:
+            pane.set_text(draft + pane.text)  # anything typed meanwhile goes after the draft
+            pane.cursor_to_end()
 
     def action_external_editor(self) -> None:
         """Edit the compose text in $EDITOR (the pane opens first if it is closed)."""

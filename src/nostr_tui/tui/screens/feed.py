@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from ...client import MuteList
 from ..messages import AccountSwitched, FeedNotes, ListsUpdated, RelayChanged
+from ..widgets.compose import Compose
 from ..widgets.note_base import NoteListBase
 from ..widgets.note_list import NoteList
 from ..widgets.status_bar import StatusBar
@@ -104,9 +105,7 @@ class FeedScreen(NoteScreen):
         pane = event.pane.id
         if pane:
             self.load(pane)
-            lst = self.note_list()
-            if lst is not None:
-                lst.focus()
+            self._focus_list()
 
     @work(exit_on_error=False)
     async def load(self, pane: str) -> None:
@@ -119,7 +118,14 @@ class FeedScreen(NoteScreen):
         lst = self.query_one(f"#{pane}-list", NoteList)
         lst.set_items(items)
         self.explain_empty()
-        lst.focus()
+        self._focus_list()
+
+    def _focus_list(self) -> None:
+        """The open tab's list takes the keyboard, unless the person is writing in the compose pane (a page
+        that arrives late must not pull the keys they type away from it)."""
+        lst = self.note_list()
+        if lst is not None and not self.query_one(Compose).display:
+            lst.focus()
 
     def explain_empty(self) -> None:
         """Each empty tab says why it is empty and what to do about it."""
@@ -137,15 +143,16 @@ class FeedScreen(NoteScreen):
 
     def on_note_list_need_older(self, message: NoteList.NeedOlder) -> None:
         """Page backwards from the store (and relays)."""
-        self.load_older(message.control.id or "")
+        oldest = message.oldest
+        self.load_older(message.control.id or "", None if oldest is None else (oldest.at, oldest.key))
 
     @work(exit_on_error=False, group="older", exclusive=True)
-    async def load_older(self, list_id: str) -> None:
-        """Append the next older page."""
+    async def load_older(self, list_id: str, before: tuple[int, str] | None = None) -> None:
+        """Append the next older page (below `before`, the list's last row: it may have let go of rows)."""
         pane = list_id.removesuffix("-list")
         if pane not in self.keys:
             return
-        items = await self.nostr.client.feeds.open(self.keys[pane]).older()
+        items = await self.nostr.client.feeds.open(self.keys[pane]).older(before=before)
         self.query_one(f"#{list_id}", NoteList).append_older(items)
 
     def action_show_new(self) -> None:

@@ -94,6 +94,24 @@ class Chain(Sequence[T], Generic[T]):
             self._parts.append(list(items))
         self._reindex()
 
+    def truncate(self, size: int) -> None:
+        """Keep only the first `size` items (the pieces beyond are let go)."""
+        size = max(0, size)
+        if size >= len(self):
+            return
+        parts: list[Sequence[T]] = []
+        left = size
+        for part in self._parts:
+            if left <= 0:
+                break
+            if len(part) <= left:
+                parts.append(part)
+                left -= len(part)
+            else:
+                parts.append(list(part[:left]) if type(part) is list else [part[i] for i in range(left)])
+                left = 0
+        self._parts = parts
+        self._reindex()
 
 class _View(Sequence[T], Generic[T]):
     """Items `start` to `stop` of a sequence, read through to it."""

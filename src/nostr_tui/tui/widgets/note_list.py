@@ -9,6 +9,7 @@ from datetime import tzinfo
 
 from rich.text import Text
 from textual import events
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 
@@ -20,6 +21,9 @@ MAX_COUNTS = 10_000
 """Notes whose newer counts a list remembers at most."""
 MAX_SHOWN_KEYS = 5000
 """How many of the newest notes shown a list remembers by key, to tell a late copy from a new note."""
+MAX_KEPT = 2000
+"""Rows a list keeps below the cursor and the view; older ones are let go (the store has them) and read
+again, a page at a time, when the reader scrolls down to them."""
 
 
 class NoteList(NoteListBase):
@@ -66,6 +70,7 @@ class NoteList(NoteListBase):
         pending: PendingLookup | None = None,
         near_end: int = 20,
         max_pending: int = 1000,
+        max_kept: int = MAX_KEPT,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -83,6 +88,8 @@ class NoteList(NoteListBase):
         self._own_keys: set[str] = set()  # the reader's own notes put in by `insert_own`
         self._shown_keys: set[str] = set()  # keys of the newest notes shown: a late copy is not "new"
         self._max_pending = max(1, max_pending)
+        self._max_kept = max(1, max_kept)
+        self.let_go = 0  # rows let go below the kept ones (read again from the store when scrolled to)
         self.pending_dropped = 0  # new notes beyond `max_pending`, not held (the store has them)
         self._overrides: dict[str, NoteItem] = {}
         self._versions: dict[str, int] = {}
@@ -172,7 +179,9 @@ class NoteList(NoteListBase):
             return
         if not len(self._items):  # nothing is being read yet: show them at once
             self.set_items(fresh)
+            self._let_go()
             return
+        was_empty = not self._pending
         self._pending[:0] = fresh
         self._pending_keys.update(i.key for i in fresh)
         if len(self._pending) > self._max_pending:  # a flood: memory stays bounded, the count goes on
@@ -181,6 +190,9 @@ class NoteList(NoteListBase):
             self.pending_dropped += len(self._pending) - self._max_pending
             del self._pending[self._max_pending:]
         self._header = None  # the line takes the top row and the notes move down by one: it covers none of them
+        if not was_empty:  # only the count on the "N new notes" line changed: the rows below stay drawn
+            self.refresh(Region(0, 0, self.size.width, 1))
+            return
         self.invalidate()
 
     def _top_time(self) -> int | None:
@@ -235,8 +247,24 @@ class NoteList(NoteListBase):
         self.pending_dropped = 0
         self.update_virtual_size()
         self._cursor = 0
+        self._let_go()
         self.move_cursor(0, to_top=True)
         self.post_message(self.NewShown())
+
+    def _let_go(self) -> None:
+        """Bound the rows kept: those more than `max_kept` below the cursor and the view are let go. The
+        list then ends earlier, so nearing its end asks for older notes again (NeedOlder), from its new
+        last row on."""
+        rows = self._rows or []
+        last_seen = max(self.cursor, rows[-1][0] if rows else 0)
+        keep = last_seen + 1 + self._max_kept
+        count = len(self._items)
+        if count <= keep:
+            return
+        self._items.truncate(keep)
+        self.let_go += count - keep
+        self._older_asked = False
+        self.update_virtual_size()
 
     def append_older(self, items: Sequence[NoteItem]) -> None:
         """Add older notes at the end (the next page); an empty page means there is no more."""

@@ -1,0 +1,167 @@
+"""Writing many plain events at once, and the search index filled behind the writes.
+
+A plain event is one no rule of the cache treats specially: not ephemeral, not a deletion (kind 5), not
+replaceable or addressable. Most of what relays send is plain, and a batch of them is stored with one
+statement per table (`executemany`): one probe for the ids already cached or deleted, then the rows of
+events, tags, relations, relays seen and the search queue. Their row numbers are given here, not read
+back one by one.
+
+The full-text index (trigrams of the lower-cased content) is the costliest part of a write and is not
+needed to show a note: a new note's row number goes to `fts_pending`, and `index_pending` moves a chunk
+of them into the index when the writer has time. Search reads the pending rows as well, so a note is
+found from the moment it is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from enum import StrEnum
+
+import orjson
+
+from ..protocol.event import Event, Tags, is_ephemeral
+from .rules import expiration_of, ref_rows, slot_of, tag_rows
+
+INDEX_CHUNK = 2000
+"""Pending notes moved into the search index per transaction."""
+
+
+class AddStatus(StrEnum):
+    """What happened to one event given to `EventCache.add`."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # already cached (its relay is still recorded)
+    EPHEMERAL = "ephemeral"  # kinds 20000-29999 are never stored
+    EXPIRED = "expired"  # NIP-40 expiration already passed
+    DELETED = "deleted"  # a NIP-09 deletion by its author was seen
+    OLDER = "older"  # a newer version of this replaceable/addressable event is cached
+
+
+def fts_body(content: str) -> str | None:
+    """The text put in the search index for some content, or None when too short to index."""
+    body = content.lower()
+    return body if len(body) >= 3 else None
+
+
+def tags_json(tags: Tags) -> str:
+    """The tags column: compact JSON of the tags."""
+    try:
+        return orjson.dumps(tags).decode()
+    except TypeError:  # a lone surrogate in an event built by hand: the json module still writes it
+        return json.dumps(tags, separators=(",", ":"), ensure_ascii=False)
+
+
+def is_plain(event: Event) -> bool:
+    """True for an event no replacement or deletion rule applies to (see the module docstring)."""
+    kind = event.kind
+    return kind != 5 and not is_ephemeral(kind) and slot_of(event) is None
+
+
+def next_row(conn: sqlite3.Connection) -> int:
+    """The row number the next stored event gets."""
+    return int(conn.execute("SELECT coalesce(max(n), 0) + 1 FROM events").fetchone()[0])
+
+
+def _ids_json(events: Sequence[Event]) -> str:
+    return orjson.dumps([e.id for e in events]).decode()
+
+
+def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None, now: int) -> list[AddStatus]:
+    """Store plain events (in one open transaction), a status for each, in order."""
+    ids = _ids_json(events)
+    known = dict(conn.execute("SELECT id, n FROM events WHERE id IN (SELECT value FROM json_each(?))", (ids,)))
+    deleted = set(
+        conn.execute("SELECT id, pubkey FROM deleted_ids WHERE id IN (SELECT value FROM json_each(?))", (ids,))
+    )
+    n = next_row(conn)
+    statuses: list[AddStatus] = []
+    rows: list[tuple[object, ...]] = []
+    tags: list[tuple[str, str, int, int]] = []
+    refs: list[tuple[str, int, int]] = []
+    pending: list[tuple[int]] = []
+    seen: list[tuple[int, int]] = []
+    for ev in events:
+        have = known.get(ev.id)
+        if have is not None:
+            if rid is not None:
+                seen.append((have, rid))
+            statuses.append(AddStatus.DUPLICATE)
+            continue
+        if deleted and (ev.id, ev.pubkey) in deleted:
+            statuses.append(AddStatus.DELETED)
+            continue
+        expiration = expiration_of(ev)
+        if expiration is not None and expiration <= now:
+            statuses.append(AddStatus.EXPIRED)
+            continue
+        known[ev.id] = n
+        rows.append((n, ev.id, ev.pubkey, ev.created_at, ev.kind, tags_json(ev.tags), ev.content, ev.sig, expiration))
+        if ev.tags:
+            tags += tag_rows(ev, n)
+            refs += ref_rows(ev, n)
+        content = ev.content
+        if len(content) >= 3 or fts_body(content) is not None:
+            pending.append((n,))
+        if rid is not None:
+            seen.append((n, rid))
+        statuses.append(AddStatus.STORED)
+        n += 1
+    if rows:
+        conn.executemany(
+            "INSERT INTO events(n, id, pubkey, created_at, kind, tags, content, sig, expiration) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    if tags:
+        conn.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?, ?, ?)", tags)
+    if refs:
+        conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", refs)
+    if pending:
+        conn.executemany("INSERT INTO fts_pending VALUES (?)", pending)
+    if seen:
+        conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", seen)
+    return statuses
+
+
+def queue_for_index(conn: sqlite3.Connection, n: int, content: str) -> None:
+    """Queue one stored event's content for the search index."""
+    if fts_body(content) is not None:
+        conn.execute("INSERT INTO fts_pending VALUES (?)", (n,))
+
+
+def unindex(conn: sqlite3.Connection, rows: Sequence[tuple[int, str]]) -> None:
+    """Take events (row number, content) being deleted out of the search index or its queue."""
+    if not rows:
+        return
+    numbers = orjson.dumps([n for n, _ in rows]).decode()
+    queued = {r[0] for r in conn.execute(
+        "SELECT n FROM fts_pending WHERE n IN (SELECT value FROM json_each(?))", (numbers,))}
+    if queued:
+        conn.execute("DELETE FROM fts_pending WHERE n IN (SELECT value FROM json_each(?))", (numbers,))
+    indexed = []
+    for n, content in rows:
+        body = fts_body(content)
+        if body is not None and n not in queued:
+            indexed.append((n, body))
+    conn.executemany("INSERT INTO fts(fts, rowid, body) VALUES ('delete', ?, ?)", indexed)
+
+
+def index_pending(conn: sqlite3.Connection, limit: int = INDEX_CHUNK) -> int:
+    """Move up to `limit` queued events into the search index (in one open transaction); returns how many."""
+    rows = conn.execute(
+        "SELECT p.n, e.content FROM fts_pending AS p JOIN events AS e ON e.n = p.n ORDER BY p.n LIMIT ?", (limit,)
+    ).fetchall()
+    if not rows:
+        conn.execute("DELETE FROM fts_pending")  # rows whose event is gone (none should be)
+        return 0
+    bodies = [(n, body) for n, content in rows if (body := fts_body(content)) is not None]
+    conn.executemany("INSERT INTO fts(rowid, body) VALUES (?, ?)", bodies)
+    conn.execute("DELETE FROM fts_pending WHERE n <= ?", (rows[-1][0],))
+    return len(rows)
+
+
+def pending_count(conn: sqlite3.Connection) -> int:
+    """Events waiting for the search index."""
+    return int(conn.execute("SELECT count(*) FROM fts_pending").fetchone()[0])
