@@ -78,14 +78,14 @@ def run(quick: bool) -> list[Figure]:
                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True,
             )
             assert app.stdout is not None
-            line = app.stdout.readline()  # the result, printed before the app quits
-            try:
-                app.wait(QUIT_TIMEOUT)
+            try:  # the result line is printed before the app quits; the whole run is bounded in time
+                out, _ = app.communicate(timeout=seconds + 60 + QUIT_TIMEOUT)
                 quit_note = ""
             except subprocess.TimeoutExpired:
                 app.kill()
-                app.wait(10)
-                quit_note = f"; the app had not quit {QUIT_TIMEOUT:.0f} s after the flood (killed)"
+                out, _ = app.communicate(timeout=10)
+                quit_note = f"; the app had not finished {seconds + 60 + QUIT_TIMEOUT:.0f} s after it started (killed)"
+            line = out.splitlines()[0] if out.strip() else ""
             err.seek(0)
             stderr = err.read()
         if not line.strip():
