@@ -44,6 +44,7 @@ async def test_a_stored_note_is_found_at_once_and_indexed_within_two_seconds(tmp
 async def test_the_index_is_filled_while_writes_keep_coming(tmp_path: Path, clock: Clock) -> None:
     async with await Store.open(tmp_path, clock=clock) as store:
         done = False
+        busy = asyncio.Event()
 
         async def keep_writing() -> None:  # the writer is never idle: the next write waits as one commits
             i = 0
@@ -51,9 +52,11 @@ async def test_the_index_is_filled_while_writes_keep_coming(tmp_path: Path, cloc
                 i += 1
                 await asyncio.gather(*(store.add([make_event(B, 10 + i * 4 + k, content=f"busy {i} {k}")])
                                        for k in range(4)))
+                if i == 3:
+                    busy.set()
 
         writing = asyncio.ensure_future(keep_writing())
-        await asyncio.sleep(0.2)
+        await asyncio.wait_for(busy.wait(), 10)  # the writes are under way
         await store.add([make_event(A, 1, content="the very first note")])
         t0 = time.monotonic()
         try:
