@@ -2,7 +2,9 @@
 
 An id already verified is settled at once (a duplicate costs a dictionary lookup). The first frame of a
 new id is checked on the verifier; the id is then pending, and further frames of it wait for that check:
-- a frame byte-identical to one being checked shares its outcome;
+- a frame byte-identical to one being checked shares its outcome; one for the same subscription (another
+  relay of the same query, the common case with many relays) takes no place in its connection's order and
+  is applied as soon as that outcome is known: it can only count as a duplicate or deliver the same event;
 - a differing frame from a relay that already sent one is checked too (a relay's own frames all count);
 - a differing frame from another relay is kept (at most `MAX_ALTERNATES` of them) and checked only if every
   frame checked so far was invalid, so a forged copy racing a genuine one cannot poison the id;
@@ -39,7 +41,7 @@ _Copy = tuple["Relay", Subscription, Ticket]
 class _Variant:
     """One distinct frame of a pending id (from `relay` for `sub`), and the frames identical to it."""
 
-    __slots__ = ("copies", "held", "raw", "relay", "result", "state", "sub", "text", "ticket")
+    __slots__ = ("copies", "held", "raw", "relay", "result", "same", "state", "sub", "text", "ticket")
 
     def __init__(self, relay: Relay, sub: Subscription, raw: str | dict[str, Any], ticket: Ticket) -> None:
         self.relay = relay
@@ -51,6 +53,7 @@ class _Variant:
         self.result: Checked | None = None  # None once done: never checked, a copy of the proved event
         self.held = False  # counted against `sub`'s room while checked
         self.copies: list[_Copy] | None = None
+        self.same: list[Relay] | None = None  # relays that sent this very frame for `sub`: applied unordered
 
 
 class _PendingId:
@@ -123,10 +126,17 @@ class Intake:
             return self._new_variant(pending, relay, sub, raw, check=True)
         return self._copy(pending, relay, sub, raw)
 
-    def _copy(self, pending: _PendingId, relay: Relay, sub: Subscription, raw: str | dict[str, Any]) -> Ticket:
+    def _copy(
+        self, pending: _PendingId, relay: Relay, sub: Subscription, raw: str | dict[str, Any]
+    ) -> Ticket | None:
         if isinstance(raw, str):
             for variant in pending.variants:
                 if variant.text == raw:
+                    if variant.sub is sub and variant.state is not _DONE:
+                        if variant.same is None:
+                            variant.same = []
+                        variant.same.append(relay)
+                        return None
                     ticket = Ticket()
                     if variant.copies is None:
                         variant.copies = []
@@ -175,6 +185,10 @@ class Intake:
         if variant.copies:
             for relay, sub, ticket in variant.copies:
                 ticket.settle(self._action(pending, variant, relay, sub, own=False))
+        if variant.same:
+            for relay in variant.same:
+                self._action(pending, variant, relay, variant.sub, own=False)()
+            variant.same = None
         if pending.entry is not None or any(v.state is _CHECKING for v in pending.variants):
             return
         held = next((v for v in pending.variants if v.state is _HELD), None)
@@ -203,6 +217,9 @@ class Intake:
                 variant.ticket.settle(partial(self._apply, variant.relay, variant.sub, entry, None, False))
                 for relay, sub, ticket in variant.copies or ():
                     ticket.settle(partial(self._apply, relay, sub, entry, None, False))
+                for relay in variant.same or ():
+                    self._apply(relay, variant.sub, entry, None, False)
+                variant.same = None
         for relay, sub, ticket in pending.followers:
             ticket.settle(partial(self._apply, relay, sub, entry, None, False))
         pending.followers.clear()
