@@ -111,12 +111,11 @@ def connect(
     query_only: bool = False,
     cache_kib: int = 16_000,
     checkpoint_pages: int = 1000,
-    page_size: int | None = None,
 ) -> Database:
     """Open (creating when missing) a SQLite file in WAL mode. sqlite3 errors propagate to the caller.
 
     With `incremental_vacuum`, a new file is created so that freed pages can be returned to the
-    file system later (`PRAGMA incremental_vacuum`); with `page_size`, a new file gets pages of that size.
+    file system later (`PRAGMA incremental_vacuum`).
     """
     if not query_only:
         make_private(path)
@@ -125,8 +124,6 @@ def connect(
         conn.execute("PRAGMA busy_timeout = 10000")
         # Reading the header here turns "not a database" into an error at open time.
         fresh = schema_version(conn) == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
-        if fresh and page_size is not None and not query_only:
-            conn.execute(f"PRAGMA page_size = {int(page_size)}")
         if fresh and incremental_vacuum and not query_only:
             conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         if not query_only:
