@@ -329,3 +329,25 @@ async def test_checks_move_to_a_thread_when_no_verifier_process_can_start(
         got = [r.event async for r in pool.subscribe(Filter.make(kinds=[1]), close_on_eose=True)]
         assert got == events
         assert pool.status()[0].stats.invalid == {"bad signature": 1}
+
+
+async def test_closing_while_a_relay_waits_for_a_full_subscription_ends_its_reader(
+    make_pool: MakePool, secret: SecretKey
+) -> None:
+    """Quitting during a flood: the subscription ends (waking the relay's reader) and the relay is cancelled
+    in the same moment. The reader must stop, not lose the cancellation and go on waiting for frames."""
+    events = [note(secret, f"flood {i}", 1_700_000_000 + i) for i in range(40)]
+
+    async def script(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
+        if frame[0] == "REQ":
+            for e in events:  # then silent, the connection kept open
+                await send_json(ws, ["EVENT", frame[1], e.to_dict()])
+
+    async with Hostile(script, ping_interval=None) as relay:
+        pool, _ = make_pool(buffer_limit=10, drain_timeout=60)
+        pool.add_relay(relay.url)
+        sub = pool.subscribe(Filter.make(kinds=[1]), eose_timeout=60)
+        await until(lambda: sub.buffered >= 10 and pool.congested())  # nobody reads: the relay waits for room
+        await asyncio.sleep(0)
+        await asyncio.wait_for(pool.close(), 5)
+        assert pool.status()[0].state.value == "closed"

@@ -10,7 +10,6 @@ restore, and a queued version is never delivered over a newer one on the relay.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from ..protocol import nip19
 from ..protocol.event import Event
 from ..protocol.filters import Filter
+from ..relay.timeouts import within
 from ..store.aio import Store
 from .changes import FOLLOWS, LISTS, MUTES, PROFILE, RELAY_LIST, WHAT, ListChange, check, entries, newer
 from .errors import NO_ACCOUNT_HINT, ClientError, ListUnavailable, NoAccountError, translated
@@ -166,8 +166,14 @@ class Lists:
         if task is None or task.done():
             return
         wait = self._eose_timeout + 1.0 if timeout is None else timeout
-        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-            await asyncio.wait_for(asyncio.shield(task), wait)
+        try:
+            await within(asyncio.shield(task), wait)
+        except TimeoutError:
+            pass
+        except asyncio.CancelledError:  # the fetch itself was cancelled; a cancellation of this caller goes on
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
 
     def hides(self, item: NoteItem) -> bool:
         """True when a note as shown (with who reposted or reacted) falls under the mute list."""

@@ -16,6 +16,7 @@ from typing import Any
 from ..protocol.event import Event
 from ..protocol.messages import OkMessage, encode_auth
 from .notifications import AuthRequired, AuthResult, Notification
+from .timeouts import within
 
 AuthSigner = Callable[[str, str], "Event | Awaitable[Event | None] | None"]
 """Given (relay URL, challenge), a signed kind 22242 event (NIP-42), or None when no key is available."""
@@ -83,7 +84,7 @@ class Auth:
         if not self.may_log_in():
             return False
         try:
-            await asyncio.wait_for(self._challenged.wait(), timeout)
+            await within(self._challenged.wait(), timeout)
         except TimeoutError:
             return False
         return self.can_auth()

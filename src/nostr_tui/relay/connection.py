@@ -25,6 +25,7 @@ from .keepalive import Keepalive
 from .notifications import Notification, PublishStatus, RelayResult, RelayState, StateChanged
 from .receipts import Receipts
 from .stats import RelayStats
+from .timeouts import within
 from .transport import ConnectFn, default_connect, describe_error, redirected_to
 
 __all__ = ["AuthSigner", "ConnectFn", "Relay", "RelaySink", "default_connect", "describe_error"]
@@ -175,7 +176,7 @@ class Relay:
         self._wake.clear()
         self._set_state(RelayState.WAITING, reason, self._clock() + delay)
         try:
-            await asyncio.wait_for(self._wake.wait(), delay)
+            await within(self._wake.wait(), delay)
         except TimeoutError:
             pass
 
@@ -243,7 +244,7 @@ class Relay:
 
     async def _close_ws(self, ws: Any) -> None:
         try:
-            await asyncio.wait_for(ws.close(), self._close_timeout + 1.0)
+            await within(ws.close(), self._close_timeout + 1.0)
         except Exception:  # already gone; nothing more to release
             pass
 
@@ -321,7 +322,7 @@ class Relay:
             if remaining <= 0:
                 return False
             try:
-                await asyncio.wait_for(self._state_changed.wait(), remaining)
+                await within(self._state_changed.wait(), remaining)
             except TimeoutError:
                 return False
 

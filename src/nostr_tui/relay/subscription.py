@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from ..protocol.event import Event
 from ..protocol.filters import Filter
+from .timeouts import within
 
 BUFFER_LIMIT = 5000
 """Events a subscription holds for its reader at most; the relays pause (then drop and count) beyond it."""
@@ -187,7 +188,7 @@ class Subscription:
         if self._space.is_set():
             return True
         try:
-            await asyncio.wait_for(self._space.wait(), timeout)
+            await within(self._space.wait(), timeout)
         except TimeoutError:
             self.stalled = True
             return False
