@@ -88,14 +88,24 @@ QUIT_WAIT = 30.0
 """Seconds the app may take to quit after the flood before what it still waits for is written to stderr."""
 
 
+def awaiting(coro: object) -> str:
+    """Where a suspended coroutine waits: each coroutine of its await chain, innermost last."""
+    places = []
+    while coro is not None and len(places) < 20:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            places.append(f"{frame.f_code.co_qualname} ({Path(frame.f_code.co_filename).name}:{frame.f_lineno})")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return " -> ".join(places) or repr(coro)
+
+
 def watchdog(loop: asyncio.AbstractEventLoop, after: float) -> None:
     """If the process is still running `after` seconds from now, write the stack of every task to stderr."""
 
     def show() -> None:
         print(f"the app has not quit {after:.0f} s after the flood; its tasks:", file=sys.stderr)
         for task in asyncio.all_tasks(loop):
-            print(f"task {task.get_name()}", file=sys.stderr)
-            task.print_stack(limit=8, file=sys.stderr)
+            print(f"task {task.get_name()}: {awaiting(task.get_coro())}", file=sys.stderr)
 
     def wait() -> None:
         time.sleep(after)
