@@ -192,8 +192,13 @@ class Dispatch:
         ticket = self._sink.event_frame(self._relay, sub_id, event_id, raw)
         if ticket is not None:
             self._order.add(ticket)
-            if ticket.job is not None and self._batcher is not None:
-                self._batcher.add(ticket.job)
+            job = ticket.job
+            if job is not None:
+                # Taken off the ticket: the job's callback holds what holds the ticket, and such a cycle per
+                # event is left to the garbage collector, whose full passes then pause the screen.
+                ticket.job = None
+                if self._batcher is not None:
+                    self._batcher.add(job)
 
     def _on_eose(self, sub_id: str) -> None:
         sub = self._subs.get(sub_id)
