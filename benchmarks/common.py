@@ -36,6 +36,16 @@ class Figure:
         return f"{self.name:<58} ratio {self.ratio:7.3f} (target {op} {self.target}) {verdict:6} {self.detail}"
 
 
+    def row(self, group: str) -> str:
+        """The figure as a row of README's Markdown table (benchmark, ratio with detail, target)."""
+        ratio = f"{self.ratio:.2f}" + (f" ({self.detail})" if self.detail else "")
+        if self.target is None:
+            target = "reported"
+        else:
+            target = f"{'>=' if self.higher_is_better else '<='} {self.target:g}" + ("" if self.ok else ": **missed**")
+        return f"| {group}: {self.name.replace('|', '/')} | {ratio.replace('|', '/')} | {target} |"
+
+
 def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
     """The shortest wall time of `repeat` calls of `fn`, in seconds."""
     best = float("inf")
