@@ -30,6 +30,8 @@ Target = Literal["cache", "state"]
 
 INDEX_IDLE = 0.05
 """Seconds without writes after which the writer moves stored notes into the search index."""
+GATHER = 0.03
+"""Seconds the writer waits for more writes before a commit, when the previous commit was less than this ago."""
 INDEX_EVERY = 1.0
 """Seconds between chunks of the search index while writes keep coming (search reads the rest meanwhile)."""
 
@@ -89,6 +91,7 @@ class Store:
         self._closed = False
         self._index_due = False  # stored notes wait for the search index (writer thread only)
         self._indexed_at = 0.0
+        self._committed_at = 0.0
 
     @classmethod
     async def open(
@@ -173,9 +176,14 @@ class Store:
             if first is None:
                 break
             batch = [first]
+            # While writes keep coming (the last commit was moments ago), wait a little for more: one
+            # commit writes every index page the batch touched, so fewer, larger commits cost less per event.
+            busy = time.monotonic() - self._committed_at < GATHER
+            until = time.monotonic() + GATHER
             while len(batch) < self._batch_max:
                 try:
-                    nxt = self._queue.get_nowait()
+                    wait = until - time.monotonic() if busy else 0.0
+                    nxt = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is None:
@@ -183,6 +191,7 @@ class Store:
                     break
                 batch.append(nxt)
             self._run_batch(batch)
+            self._committed_at = time.monotonic()
             if any(op.target == "cache" for op in batch):
                 self._index_due = True
                 if time.monotonic() - self._indexed_at >= INDEX_EVERY:  # writes keep coming: index anyway
