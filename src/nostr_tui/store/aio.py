@@ -168,8 +168,9 @@ class Store:
             if self._index_due:
                 try:
                     first = self._queue.get(timeout=INDEX_IDLE)
-                except queue.Empty:  # nothing to write: time to fill the search index
-                    self._index_chunk()
+                except queue.Empty:  # nothing to write: fill the search index, chunk after chunk, until a write comes
+                    while self._index_due and self._queue.empty():
+                        self._index_chunk()
                     continue
             else:
                 first = self._queue.get()
