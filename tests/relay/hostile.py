@@ -61,3 +61,16 @@ class Hostile:
 def send_json(ws: ServerConnection, obj: Any) -> Awaitable[None]:
     """Send one JSON frame."""
     return ws.send(json.dumps(obj))
+
+
+def answers_with(events: list[Any], *, eose: bool = True) -> Script:
+    """A script answering every REQ with `events` (Event objects), then EOSE (or, with `eose=False`, silence)."""
+
+    async def script(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
+        if frame[0] == "REQ":
+            for e in events:
+                await send_json(ws, ["EVENT", frame[1], e.to_dict()])
+            if eose:
+                await send_json(ws, ["EOSE", frame[1]])
+
+    return script

@@ -27,7 +27,7 @@ from nostr_tui.relay.verify import Verifier
 from nostr_tui.relay.verify_process import ProcessChecker
 
 from .conftest import note
-from .hostile import Hostile, send_json
+from .hostile import Hostile, answers_with, send_json
 from .test_hostile import bad_sig
 
 MakePool = Callable[..., tuple[RelayPool, Any]]
@@ -111,11 +111,7 @@ async def test_copies_arriving_while_the_first_is_checked_are_duplicates(
 ) -> None:
     events = [note(secret, f"note {i}", 1_700_000_000 + i) for i in range(20)]
 
-    async def script(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
-        if frame[0] == "REQ":
-            for e in events:
-                await send_json(ws, ["EVENT", frame[1], e.to_dict()])
-            await send_json(ws, ["EOSE", frame[1]])
+    script = answers_with(events)
 
     seen: list[tuple[str, str]] = []
     gate = GatedExecutor()
@@ -229,11 +225,7 @@ async def test_events_from_one_relay_arrive_in_the_order_it_sent_them(
 ) -> None:
     events = [note(secret, f"ordered {i}", 1_700_000_000 + (i * 7919) % 1000) for i in range(1500)]
 
-    async def script(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
-        if frame[0] == "REQ":
-            for e in events:
-                await send_json(ws, ["EVENT", frame[1], e.to_dict()])
-            await send_json(ws, ["EOSE", frame[1]])
+    script = answers_with(events)
 
     async with Hostile(script) as relay:
         pool, _ = make_pool()
@@ -340,10 +332,7 @@ async def test_closing_while_a_relay_waits_for_a_full_subscription_ends_its_read
     in the same moment. The reader must stop, not lose the cancellation and go on waiting for frames."""
     events = [note(secret, f"flood {i}", 1_700_000_000 + i) for i in range(40)]
 
-    async def script(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
-        if frame[0] == "REQ":
-            for e in events:  # then silent, the connection kept open
-                await send_json(ws, ["EVENT", frame[1], e.to_dict()])
+    script = answers_with(events, eose=False)  # then silent, the connection kept open
 
     async with Hostile(script, ping_interval=None) as relay:
         pool, _ = make_pool(buffer_limit=10, drain_timeout=60)
@@ -360,11 +349,7 @@ async def test_checked_events_leave_no_reference_cycles(make_pool: MakePool, sec
     would be left to Python's full garbage collections, which under a flood pause the screen for 100 ms and more."""
     events = [note(secret, f"note {i}", 1_700_000_000 + i) for i in range(200)]
 
-    async def script(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
-        if frame[0] == "REQ":
-            for e in events:
-                await send_json(ws, ["EVENT", frame[1], e.to_dict()])
-            await send_json(ws, ["EOSE", frame[1]])
+    script = answers_with(events)
 
     async with Hostile(script) as relay:
         pool, _ = make_pool()
