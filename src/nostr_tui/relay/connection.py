@@ -30,7 +30,8 @@ from .transport import ConnectFn, default_connect, describe_error, redirected_to
 
 __all__ = ["AuthSigner", "ConnectFn", "Relay", "RelaySink", "default_connect", "describe_error"]
 
-_FAIRNESS_EVERY = 256  # frames handled before yielding to other tasks during a flood
+FRAMES_PER_TURN = 256
+"""Frames a reader handles before it yields to the other tasks during a flood (also a verify batch at most)."""
 _APPLY_TIMEOUT = 5.0  # seconds a lost connection's frames still being checked are waited for
 
 
@@ -53,8 +54,10 @@ class Relay:
         auth_signer: AuthSigner | None = None,
         auth_allowed: bool = False,
         close_timeout: float = 1.0,
+        frames_per_turn: int = FRAMES_PER_TURN,
     ) -> None:
         self.url = url
+        self._frames_per_turn = max(1, frames_per_turn)
         self.network = network or NetworkConfig()
         self.stats = RelayStats()
         self.state = RelayState.DISCONNECTED
@@ -196,6 +199,7 @@ class Relay:
                 self._send(encode_req(sub_id, sub.resume_filters()))
         reason = "the relay closed the connection"
         sink = self._sink
+        turn = self._frames_per_turn
         alive = Keepalive(self.network.ping_interval)
         watcher = self._spawn(self._watch(ws, alive))
         try:
@@ -212,7 +216,7 @@ class Relay:
                     alive.pause()
                     await sink.drain()  # a slow reader slows the socket (bounded), not memory
                     alive.resume()
-                elif handled % _FAIRNESS_EVERY == 0:
+                elif handled % turn == 0:
                     await asyncio.sleep(0)
         except ConnectionClosed as exc:
             reason = describe_error(exc)

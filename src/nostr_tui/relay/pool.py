@@ -18,7 +18,7 @@ from ..config import NetworkConfig
 from ..protocol.event import Event
 from ..protocol.filters import Filter
 from .auth import AuthSigner
-from .connection import Relay
+from .connection import FRAMES_PER_TURN, Relay
 from .intake import Intake
 from .nip11 import RelayInfo, RelayInfoError, fetch_relay_info
 from .notifications import (
@@ -76,6 +76,8 @@ class RelayPool:
     New events are read on the loop and their signatures verified off it: by `verify_executor` when given
     (left running), else by a verifier process of the pool's own (started with the first subscription,
     stopped by `close()`).
+    During a flood each relay's reader handles `frames_per_turn` frames before it lets other tasks run:
+    fewer keep a screen on the same loop answering keys quickly, more read faster.
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class RelayPool:
         drain_timeout: float = DRAIN_TIMEOUT,
         max_future: float = MAX_FUTURE,
         verify_executor: Executor | None = None,
+        frames_per_turn: int = FRAMES_PER_TURN,
     ) -> None:
         self.network = network or NetworkConfig()
         self._connect = connect
@@ -122,6 +125,7 @@ class RelayPool:
         self.max_future = max_future
         self._congested: dict[str, Subscription] = {}
         self._verify_executor = verify_executor
+        self._frames_per_turn = frames_per_turn
         self._verifier: Verifier | None = None
         self._intake = Intake(
             self._subs, self._seen, verify=self.verify, deliver=self._deliver, press=self._press, on_seen=on_seen
@@ -156,6 +160,7 @@ class RelayPool:
             uniform=self._uniform,
             auth_signer=self._signer,
             auth_allowed=self._auth_allowed(url),
+            frames_per_turn=self._frames_per_turn,
         )
         self._relays[url] = relay
         self._flags[url] = (read, write)

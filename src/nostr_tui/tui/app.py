@@ -128,7 +128,8 @@ class NostrApp(App[int]):
             try:
                 if self._client is None:
                     self._client = Client(self.config, data_dir=self.data_dir, clock=self.clock,
-                                          prompt=self._prompt or self.modal_passphrase, config_path=self.config_path)
+                                          prompt=self._prompt or self.modal_passphrase, config_path=self.config_path,
+                                          interactive=True)
                 await self.client.start()
             except ClientError as exc:  # e.g. a full or read-only disk, a damaged accounts file
                 self.startup_error = str(exc)

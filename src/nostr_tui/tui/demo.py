@@ -42,7 +42,7 @@ async def setup_demo(app: NostrApp) -> Client:
     def ask(prompt: str, confirm: bool) -> str:
         return passphrase
 
-    client = Client(app.config, data_dir=profile, passphrase=ask, clock=app.clock)
+    client = Client(app.config, data_dir=profile, passphrase=ask, clock=app.clock, interactive=True)
     await client.start()
     await client.session.generate("demo")
     profile_json = json.dumps({"name": "you (demo)", "about": "A throwaway demo account of nostr-tui."})

@@ -226,12 +226,15 @@ def config_for(
     return Config(relays=rcs, network=network, keys=KeysConfig(log_n=TEST_LOG_N), data_dir=data_dir)
 
 
-def make_client(config: Config, secret: SecretKey, connect: Any = default_connect) -> Client:
-    """A (not yet started) client whose key store, in the config's data dir, holds `secret`."""
+def make_client(
+    config: Config, secret: SecretKey, connect: Any = default_connect, *, interactive: bool = False
+) -> Client:
+    """A (not yet started) client whose key store, in the config's data dir, holds `secret`; `interactive` as
+    the TUI makes its own (for a test that hands the client to the app)."""
     assert config.data_dir is not None
     config.data_dir.mkdir(parents=True, exist_ok=True)
     keystore_with(config.data_dir, secret)
-    return Client(config, connect=connect, passphrase=fixed(PASSPHRASE), environ={})
+    return Client(config, connect=connect, passphrase=fixed(PASSPHRASE), environ={}, interactive=interactive)
 
 
 async def unsent(client: Client) -> list[OutboxItem]:

@@ -59,7 +59,7 @@ async def test_offline_start_shows_the_cache_queues_and_delivers_after_a_restart
         await relay.kill()
 
     # Offline: the cached feed, each relay's state, a note queued in the outbox.
-    app = NostrApp(config, client=make_client(config, me))
+    app = NostrApp(config, client=make_client(config, me, interactive=True))
     async with app.run_test(size=(120, 40)) as pilot:
         home = await feed_list(pilot, app)
         await wait_for(pilot, lambda: home.item_count() == 5)
@@ -91,7 +91,7 @@ async def test_offline_start_shows_the_cache_queues_and_delivers_after_a_restart
                        and app.pending_label(home.item(0).event.id) == "not sent yet: in the outbox (O)")
 
     # The app restarts, still offline: the outbox is intact.
-    client = make_client(config, me)
+    client = make_client(config, me, interactive=True)
     app = NostrApp(config, client=client)
     async with app.run_test(size=(120, 40)) as pilot:
         await feed_list(pilot, app)

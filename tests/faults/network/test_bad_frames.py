@@ -90,7 +90,7 @@ async def test_every_bad_frame_is_counted_shown_on_the_relays_screen_and_kept_ou
     async with Hostile(script) as relay:
         config = config_for(tmp_path / "me", [relay.url])
         recorder = Recorder(record_received=False)
-        client = make_client(config, ME, recorder.connect)
+        client = make_client(config, ME, recorder.connect, interactive=True)
         app = NostrApp(config, client=client)
         async with app.run_test(size=(140, 40)) as pilot:
             notes = await home(pilot, app)
@@ -163,7 +163,7 @@ async def test_stalled_relays_do_not_hold_up_the_feed_the_keys_or_the_outbox(
             for i in range(30):
                 await friend.publisher.broadcast(sign_event(FRIEND, 1, f"note {i}", [], now - 100 + i), [good.url])
             await friend.close()
-            client = make_client(config, ME)
+            client = make_client(config, ME, interactive=True)
             app = NostrApp(config, client=client)
             async with app.run_test(size=(140, 40)) as pilot:
                 count_fault("relay accepting the socket and never answering", 2)

@@ -120,7 +120,7 @@ async def test_screen_answers_keys_during_a_flood(
     someone = SecretKey.generate()
     base = int(time.time()) - 10 * FLOOD
     await seed_store(config, me, [sign_event(someone, 1, f"cached {i}", [], base + i) for i in range(60)])
-    client = make_client(config, me)
+    client = make_client(config, me, interactive=True)
     app = NostrApp(config, client=client)
     async with app.run_test(size=(120, 40)) as pilot:
         loop = asyncio.get_running_loop()

@@ -214,7 +214,7 @@ async def test_screen_shows_every_note_once_across_a_kill_and_restart(
     await seed_store(config, me, [follows(me, writer_key)])
     writer = await started(make_client(config_for(tmp_path / "writer", [relay.url]), writer_key), clients)
     before, _ = await sent(await writer.notes.post("before the outage"))
-    app = NostrApp(config, client=make_client(config, me))
+    app = NostrApp(config, client=make_client(config, me, interactive=True))
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
         home = app.screen.query_one("#feed-home-list", NoteList)
