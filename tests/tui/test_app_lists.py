@@ -13,6 +13,7 @@ import pytest
 from tests.support.keys import PASSPHRASE, keystore_with
 from tests.support.proxy import Proxy
 from tests.support.relays import query_relay
+from tests.support.waiting import eventually
 from textual.widgets import DataTable, Input
 
 from nostr_tui.config import Config, load_config
@@ -55,16 +56,20 @@ async def test_m_mutes_the_author_at_once_and_u_undoes_it() -> None:
         await wait_for(pilot, lambda: theirs() == 0)  # gone from the feed without a restart
         url = app.config.relays[0].url
         me = app.client.session.pubkey
-        muted = await query_relay(url, {"authors": [me], "kinds": [10000]})
-        assert [t[1] for t in muted[0]["tags"] if t[0] == "p"] == [who]
+
+        async def on_relay(expected: list[str]) -> bool:
+            """The relay holds a mute list muting exactly `expected` (it is sent after the change is shown)."""
+            got = await query_relay(url, {"authors": [me], "kinds": [10000]})
+            return bool(got) and [t[1] for t in got[0]["tags"] if t[0] == "p"] == expected
+
+        await eventually(lambda: on_relay([who]), step=0.1)
 
         await pilot.press("u")  # undo: the mute list loses them again, which empties it: that is asked first
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and "empty" in app.screen.question)
         assert "--force" not in app.screen.question  # a question in the app, not the command line's flag
         await pilot.press("y")
         await wait_for(pilot, lambda: app.client.lists.mutes.pubkeys == frozenset())
-        after = await query_relay(url, {"authors": [me], "kinds": [10000]})
-        assert [t for t in after[0]["tags"] if t[0] == "p"] == []
+        await eventually(lambda: on_relay([]), step=0.1)
         reading = home.selected_item
         assert reading is not None
         await wait_for(pilot, lambda: theirs() >= 1)  # unmuted: their notes are back without a restart

@@ -73,7 +73,8 @@ async def test_a_reply_from_the_feed_goes_under_the_note_and_the_cursor_stays() 
         assert home.cursor == 3 and home.selected_item is not None and home.selected_item.key == target.key
         assert not app.screen.query_one(Compose).display
         assert home.new_count == 0
-        assert "replying from the feed" in screen_text(home)
+        await wait_for(pilot, lambda: "replying from the feed" in screen_text(home))  # drawn at the next repaint
+        assert home.cursor == 3
 
 
 async def test_a_reply_in_the_thread_shows_under_its_note_which_keeps_the_cursor() -> None:
