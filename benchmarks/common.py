@@ -43,7 +43,8 @@ class Figure:
             target = "reported"
         else:
             target = f"{'>=' if self.higher_is_better else '<='} {self.target:g}" + ("" if self.ok else ": **missed**")
-        return f"| {group}: {self.name.replace('|', '/')} | {ratio.replace('|', '/')} | {target} |"
+        name = self.name if self.name.startswith(f"{group}") else f"{group}: {self.name}"
+        return f"| {name.replace('|', '/')} | {ratio.replace('|', '/')} | {target} |"
 
 
 def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
