@@ -102,8 +102,12 @@ async def test_a_follow_while_the_relay_with_the_list_is_silent_asks_to_retry(tm
                 await proxy.set("up")
                 await pilot.press("y")  # try again
                 await wait_for(pilot, lambda: newcomer in app.client.lists.follows, timeout=20)
-            held = await query_relay(url, {"authors": [me.public_key], "kinds": [3]})
-            assert {t[1] for t in held[0]["tags"]} == {*friends, newcomer}
+
+                async def published() -> bool:  # the app shows the follow at once and sends the list after
+                    got = await query_relay(url, {"authors": [me.public_key], "kinds": [3]})
+                    return bool(got) and {t[1] for t in got[0]["tags"]} == {*friends, newcomer}
+
+                await eventually(published, step=0.1)
     finally:
         relay.shutdown()
 
