@@ -339,7 +339,6 @@ async def test_closing_while_a_relay_waits_for_a_full_subscription_ends_its_read
         pool.add_relay(relay.url)
         sub = pool.subscribe(Filter.make(kinds=[1]), eose_timeout=60)
         await until(lambda: sub.buffered >= 10 and pool.congested())  # nobody reads: the relay waits for room
-        await asyncio.sleep(0)
         await asyncio.wait_for(pool.close(), 5)
         assert pool.status()[0].state.value == "closed"
 
