@@ -194,6 +194,65 @@ async def test_a_full_buffer_wakes_its_reader_even_when_events_being_checked_pro
         gate.shutdown(wait=False, cancel_futures=True)
 
 
+class SteppedExecutor(ThreadPoolExecutor):
+    """A real thread pool in which each submitted check waits until the test lets that one through."""
+
+    def __init__(self) -> None:
+        super().__init__(2, thread_name_prefix="stepped-verify")
+        self.gates: list[threading.Event] = []
+
+    def let_through(self, upto: int) -> None:
+        for gate in self.gates[:upto]:
+            gate.set()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        gate = threading.Event()
+        self.gates.append(gate)
+
+        def gated() -> Any:
+            if not gate.wait(10):
+                raise TimeoutError("the test never let this check through")
+            return fn(*args, **kwargs)
+
+        return super().submit(gated)
+
+
+async def test_a_reader_that_took_early_is_woken_when_the_rest_lands_short_of_full(
+    make_pool: MakePool, secret: SecretKey
+) -> None:
+    events = [note(secret, f"note {i}", 1_700_000_000 + i) for i in range(10)]
+    rest = asyncio.Event()
+
+    async def script(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
+        if frame[0] == "REQ":
+            await send_json(ws, ["EVENT", frame[1], events[0].to_dict()])
+            await rest.wait()  # the others come in a later batch of checks
+            for e in events[1:]:
+                await send_json(ws, ["EVENT", frame[1], e.to_dict()])  # no EOSE
+
+    stepped = SteppedExecutor()
+    try:
+        async with Hostile(script) as relay:
+            pool, _ = make_pool(verify_executor=stepped, buffer_limit=10, drain_timeout=30)
+            pool.add_relay(relay.url)
+            sub = pool.subscribe(Filter.make(kinds=[1]), eose_timeout=60)
+            await until(lambda: len(stepped.gates) == 1)
+            rest.set()
+            await until(lambda: frames_from(pool, relay.url) == 10)  # ten on their way: the relay waits for room
+            await asyncio.wait_for(sub.wait_backlog(), 5)
+            stepped.let_through(1)  # the first lands; the reader takes it while nine are still being checked
+            await until(lambda: sub.buffered == 1)
+            got = [r.event for r in sub.get_nowait()]
+            stepped.let_through(len(stepped.gates))  # the nine land: the buffer holds nine of ten, nothing more comes
+            while len(got) < len(events):
+                await asyncio.wait_for(sub.wait_backlog(), 5)  # woken, not left until the relay's wait runs out
+                got.extend(r.event for r in sub.get_nowait())
+            assert got == events and not sub.stalled
+            sub.close()
+    finally:
+        stepped.shutdown(wait=False, cancel_futures=True)
+
+
 async def test_frames_whose_ids_cannot_be_read_from_the_text_are_checked_in_full(
     make_pool: MakePool, secret: SecretKey
 ) -> None:

@@ -81,8 +81,8 @@ class Subscription:
         await self._eose_done.wait()
 
     async def wait_backlog(self) -> None:
-        """Wait until every relay has sent EOSE (or was unreachable or timed out) or the buffer is full
-        (counting events on their way, which wait for room)."""
+        """Wait until every relay has sent EOSE (or was unreachable or timed out), or the buffer is full
+        (counting events on their way), or the relays wait for room and nothing more is on its way."""
         await self._backlog.wait()
 
     @property
@@ -158,10 +158,16 @@ class Subscription:
             self._full()
 
     def release(self) -> None:
-        """An event counted by `hold` will not come (it was invalid, a duplicate, or did not match)."""
+        """An event counted by `hold` is no longer on its way: it was invalid, a duplicate, did not match, or
+        is about to be pushed."""
         if self._held > 0:
             self._held -= 1
             self._room_made()
+            if not self._held and not self._space.is_set():
+                # The relays wait for room and nothing more is on its way: however short of full the buffer
+                # is, only its reader can make that room, so it is woken (it may have taken what was there
+                # while the rest was still being checked).
+                self._backlog.set()
 
     def push(self, event: Event, relay: str) -> bool:
         """Buffer one event for the reader; False (and counted in `dropped`) when the buffer is full."""
