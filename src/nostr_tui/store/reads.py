@@ -32,11 +32,13 @@ def _kinds_sql(kinds: Iterable[int]) -> str:
 
 
 def feed_heads_sql(authors: Iterable[str], kinds: Iterable[int], before: tuple[int, str] | None, now: int) -> Statement:
-    """Each author's newest note (of `kinds`) before the point: one indexed probe per author and kind."""
+    """Each author's newest note (of `kinds`) before the point: one indexed probe per author and kind.
+
+    Only the time of that note is wanted, so the probe is in the index's own order (ties need no id)."""
     keyset = "(created_at < :t OR (created_at = :t AND id > :i))" if before else "1"
     probes = [
         f"coalesce((SELECT created_at FROM events WHERE pubkey = a.pk AND kind = {int(k)} AND "
-        f"(expiration IS NULL OR expiration > :now) AND {keyset} {NEWEST_FIRST} LIMIT 1), -1)"
+        f"(expiration IS NULL OR expiration > :now) AND {keyset} ORDER BY created_at DESC LIMIT 1), -1)"
         for k in sorted(set(kinds))
     ]
     head = probes[0] if len(probes) == 1 else f"max({', '.join(probes)})"
