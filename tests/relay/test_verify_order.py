@@ -34,23 +34,33 @@ MakePool = Callable[..., tuple[RelayPool, Any]]
 
 
 class GatedExecutor(ThreadPoolExecutor):
-    """A real thread pool whose work waits until `open()`; `submitted` is set at the first submission."""
+    """A real thread pool in which each submitted check waits until the test lets it through: every one, now
+    and later (`open()`), or the first `n` submitted (`let_through(n)`). `submitted` is set at the first."""
 
     def __init__(self) -> None:
         super().__init__(2, thread_name_prefix="gated-verify")
-        self._gate = threading.Event()
+        self.gates: list[threading.Event] = []
+        self._open = False
         self.submitted = asyncio.Event()  # submit() runs on the event loop's thread
 
     def open(self) -> None:
-        self._gate.set()
+        self._open = True
+        self.let_through(len(self.gates))
+
+    def let_through(self, upto: int) -> None:
+        for gate in self.gates[:upto]:
+            gate.set()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         self.submitted.set()
-        gate = self._gate
+        gate = threading.Event()
+        if self._open:
+            gate.set()
+        self.gates.append(gate)
 
         def gated() -> Any:
             if not gate.wait(10):
-                raise TimeoutError("the test never opened the gate")
+                raise TimeoutError("the test never let this check through")
             return fn(*args, **kwargs)
 
         return super().submit(gated)
@@ -194,29 +204,6 @@ async def test_a_full_buffer_wakes_its_reader_even_when_events_being_checked_pro
         gate.shutdown(wait=False, cancel_futures=True)
 
 
-class SteppedExecutor(ThreadPoolExecutor):
-    """A real thread pool in which each submitted check waits until the test lets that one through."""
-
-    def __init__(self) -> None:
-        super().__init__(2, thread_name_prefix="stepped-verify")
-        self.gates: list[threading.Event] = []
-
-    def let_through(self, upto: int) -> None:
-        for gate in self.gates[:upto]:
-            gate.set()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        gate = threading.Event()
-        self.gates.append(gate)
-
-        def gated() -> Any:
-            if not gate.wait(10):
-                raise TimeoutError("the test never let this check through")
-            return fn(*args, **kwargs)
-
-        return super().submit(gated)
-
-
 async def test_a_reader_that_took_early_is_woken_when_the_rest_lands_short_of_full(
     make_pool: MakePool, secret: SecretKey
 ) -> None:
@@ -230,7 +217,7 @@ async def test_a_reader_that_took_early_is_woken_when_the_rest_lands_short_of_fu
             for e in events[1:]:
                 await send_json(ws, ["EVENT", frame[1], e.to_dict()])  # no EOSE
 
-    stepped = SteppedExecutor()
+    stepped = GatedExecutor()
     try:
         async with Hostile(script) as relay:
             pool, _ = make_pool(verify_executor=stepped, buffer_limit=10, drain_timeout=30)
