@@ -43,7 +43,7 @@ class Figure:
             target = "reported"
         else:
             target = f"{'>=' if self.higher_is_better else '<='} {self.target:g}" + ("" if self.ok else ": **missed**")
-        name = self.name if self.name.startswith(f"{group}") else f"{group}: {self.name}"
+        name = self.name if self.name.startswith(group) else f"{group}: {self.name}"
         return f"| {name.replace('|', '/')} | {ratio.replace('|', '/')} | {target} |"
 
 
