@@ -1,4 +1,5 @@
-"""Event cache benchmarks: batched inserts, the home-feed page as the cache grows, a 1,000-reply thread.
+"""Event cache benchmarks: batched inserts (alone and beside a busy thread), the home-feed page as the cache
+grows, a 1,000-reply thread.
 
 Events are built directly with random hex (the cache stores what it is given), so generation is cheap.
 """
@@ -6,10 +7,12 @@ Events are built directly with random hex (the cache stores what it is given), s
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +97,45 @@ async def _through_writer(tmp: Path, events: list[Event]) -> float:
         return time.perf_counter() - t0
     finally:
         await store.close()
+
+
+def _keep_busy(stop: threading.Event, events: list[Event]) -> None:
+    """What the event loop does while the writer stores: decode event frames and hash them, in Python."""
+    frames = [json.dumps(["EVENT", "s", e.to_dict()]) for e in events[:200]]
+    while not stop.is_set():
+        for frame in frames:
+            obj = json.loads(frame)[2]
+            hashlib.sha256(json.dumps([0, obj["pubkey"], obj["created_at"], obj["kind"], obj["tags"],
+                                       obj["content"]]).encode()).digest()
+
+
+def fill_beside_busy_thread(path: Path, events: list[Event], batch: int) -> float:
+    """`fill` while another thread keeps the interpreter busy, as the event loop does during a fetch."""
+    stop = threading.Event()
+    busy = threading.Thread(target=_keep_busy, args=(stop, events), daemon=True)
+    cache = EventCache.open(path)
+    busy.start()
+    try:
+        return fill(cache, events, batch)
+    finally:
+        stop.set()
+        busy.join()
+        cache.close()
+
+
+def bench_busy(tmp: Path, n: int) -> Figure:
+    rng = random.Random(3)
+    authors = [_hex(rng) for _ in range(5000)]
+    events = make_events(n, authors, rng, span=n * 10)
+    alone_cache = EventCache.open(tmp / "alone.sqlite3")
+    alone = n / fill(alone_cache, events, 1000)
+    alone_cache.close()
+    busy = n / fill_beside_busy_thread(tmp / "busy.sqlite3", events, 1000)
+    return Figure(
+        f"insert {n:,} events beside a busy Python thread / alone", busy / alone, None, True,
+        f"{busy:,.0f} events/s beside a thread decoding and hashing frames (as the event loop does), "
+        f"{alone:,.0f}/s alone",
+    )
 
 
 def bench_insert(tmp: Path, n: int) -> tuple[Figure, EventCache]:
@@ -191,6 +233,7 @@ def run(quick: bool) -> list[Figure]:
         insert_fig, cache = bench_insert(tmp, 5_000 if quick else 100_000)
         thread_fig = bench_thread(cache)
         cache.close()
+        busy_fig = bench_busy(tmp, 2_000 if quick else 20_000)
         feed_fig = bench_feed(tmp, 2_000 if quick else 10_000, 20_000 if quick else 1_000_000)
-        return [insert_fig, feed_fig, thread_fig]
+        return [insert_fig, busy_fig, feed_fig, thread_fig]
 

@@ -1,10 +1,15 @@
 """Writing many plain events at once, and the search index filled behind the writes.
 
 A plain event is one no rule of the cache treats specially: not ephemeral, not a deletion (kind 5), not
-replaceable or addressable. Most of what relays send is plain, and a batch of them is stored with one
-statement per table (`executemany`): one probe for the ids already cached or deleted, then the rows of
-events, tags, relations, relays seen and the search queue. Their row numbers are given here, not read
-back one by one.
+replaceable or addressable. Most of what relays send is plain, and a batch of them is stored with a few
+statements per table: one probe for the ids already cached or deleted, then the rows of events, tags,
+relations, relays seen and the search queue. Their row numbers are given here, not read back one by one.
+
+Each INSERT takes hundreds of rows at once (a multi-row VALUES) and each probe answers in one row (a JSON
+array), so SQLite runs a batch in a few calls without Python's GIL. `executemany` steps once per row, and
+each step gives the GIL up and waits to take it back: while another thread is busy (the event loop reading
+relays, the screen), that wait lasts up to the interpreter's switch interval (5 ms), and a writer that
+stores 25,000 events a second alone stores under a thousand.
 
 The full-text index (trigrams of the lower-cased content) is the costliest part of a write and is not
 needed to show a note: a new note's row number goes to `fts_pending`, and `index_pending` moves a chunk
@@ -18,6 +23,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 import orjson
 
@@ -68,13 +74,50 @@ def _ids_json(events: Sequence[Event]) -> str:
     return orjson.dumps([e.id for e in events]).decode()
 
 
+ROWS_PER_STATEMENT = 512
+"""Rows one INSERT statement takes at most (fewer when SQLite allows fewer variables per statement)."""
+_ROWS_SQL: dict[tuple[str, int, int], str] = {}
+
+
+def insert_rows(conn: sqlite3.Connection, head: str, width: int, rows: Sequence[Sequence[object]]) -> None:
+    """Run `head` (an INSERT naming its columns) for every row of `width` values, up to 512 rows a statement
+    (see the module docstring). Every statement has room for the full number of rows: the unused places are
+    bound to NULL and cut off by its LIMIT, so one prepared statement serves every batch size."""
+    if not rows:
+        return
+    per = max(1, min(ROWS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width - 1))
+    if len(rows) < 8:  # a handful of rows: a statement of their own size
+        per = len(rows)
+    sql = _ROWS_SQL.get((head, width, per))
+    if sql is None:
+        row = f"({', '.join('?' * width)})"
+        sql = _ROWS_SQL[(head, width, per)] = f"{head} SELECT * FROM (VALUES {', '.join([row] * per)}) LIMIT ?"
+    room = per * width
+    for i in range(0, len(rows), per):
+        chunk = rows[i : i + per]
+        params = [value for r in chunk for value in r]
+        params += [None] * (room - len(params))
+        params.append(len(chunk))
+        conn.execute(sql, params)
+
+
+def _pairs(conn: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> list[Any]:
+    """The rows of a two-column query, read in one step: `sql` selects `json_group_array(json_array(a, b))`."""
+    row = conn.execute(sql, params).fetchone()
+    return orjson.loads(row[0]) if row and row[0] else []
+
+
+_KNOWN = "SELECT json_group_array(json_array(id, n)) FROM events WHERE id IN (SELECT value FROM json_each(?))"
+_DELETED = (
+    "SELECT json_group_array(json_array(id, pubkey)) FROM deleted_ids WHERE id IN (SELECT value FROM json_each(?))"
+)
+
+
 def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None, now: int) -> list[AddStatus]:
     """Store plain events (in one open transaction), a status for each, in order."""
-    ids = _ids_json(events)
-    known = dict(conn.execute("SELECT id, n FROM events WHERE id IN (SELECT value FROM json_each(?))", (ids,)))
-    deleted = set(
-        conn.execute("SELECT id, pubkey FROM deleted_ids WHERE id IN (SELECT value FROM json_each(?))", (ids,))
-    )
+    ids = (_ids_json(events),)
+    known: dict[str, int] = dict(_pairs(conn, _KNOWN, ids))
+    deleted = {(i, p) for i, p in _pairs(conn, _DELETED, ids)}
     n = next_row(conn)
     statuses: list[AddStatus] = []
     rows: list[tuple[object, ...]] = []
@@ -108,20 +151,11 @@ def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None
             seen.append((n, rid))
         statuses.append(AddStatus.STORED)
         n += 1
-    if rows:
-        conn.executemany(
-            "INSERT INTO events(n, id, pubkey, created_at, kind, tags, content, sig, expiration) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-    if tags:
-        conn.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?, ?, ?)", tags)
-    if refs:
-        conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", refs)
-    if pending:
-        conn.executemany("INSERT INTO fts_pending VALUES (?)", pending)
-    if seen:
-        conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", seen)
+    insert_rows(conn, "INSERT INTO events(n, id, pubkey, created_at, kind, tags, content, sig, expiration)", 9, rows)
+    insert_rows(conn, "INSERT OR IGNORE INTO tags(name, value, created_at, eid)", 4, tags)
+    insert_rows(conn, "INSERT OR IGNORE INTO refs(target, rel, eid)", 3, refs)
+    insert_rows(conn, "INSERT INTO fts_pending(n)", 1, pending)
+    insert_rows(conn, "INSERT OR IGNORE INTO seen(eid, rid)", 2, seen)
     return statuses
 
 
@@ -148,17 +182,21 @@ def unindex(conn: sqlite3.Connection, rows: Sequence[tuple[int, str]]) -> None:
     conn.executemany("INSERT INTO fts(fts, rowid, body) VALUES ('delete', ?, ?)", indexed)
 
 
+_PENDING = (
+    "SELECT json_group_array(json_array(n, content)) FROM (SELECT p.n, e.content FROM fts_pending AS p "
+    "JOIN events AS e ON e.n = p.n ORDER BY p.n LIMIT ?)"
+)
+
+
 def index_pending(conn: sqlite3.Connection, limit: int = INDEX_CHUNK) -> int:
     """Move up to `limit` queued events into the search index (in one open transaction); returns how many."""
-    rows = conn.execute(
-        "SELECT p.n, e.content FROM fts_pending AS p JOIN events AS e ON e.n = p.n ORDER BY p.n LIMIT ?", (limit,)
-    ).fetchall()
+    rows = _pairs(conn, _PENDING, (limit,))
     if not rows:
         conn.execute("DELETE FROM fts_pending")  # rows whose event is gone (none should be)
         return 0
     bodies = [(n, body) for n, content in rows if (body := fts_body(content)) is not None]
-    conn.executemany("INSERT INTO fts(rowid, body) VALUES (?, ?)", bodies)
-    conn.execute("DELETE FROM fts_pending WHERE n <= ?", (rows[-1][0],))
+    insert_rows(conn, "INSERT INTO fts(rowid, body)", 2, bodies)
+    conn.execute("DELETE FROM fts_pending WHERE n <= ?", (max(n for n, _ in rows),))
     return len(rows)
 
 

@@ -1,0 +1,77 @@
+"""A batch of events is written with a few statements of many rows each, whatever its size.
+
+Each statement SQLite runs gives Python's GIL up and waits to take it back, up to 5 ms when another thread is
+busy (the event loop reading relays, the screen): one statement per row made the writer crawl beside a
+busy loop. The rows must still come back exactly as given, at every batch size and at SQLite's lowest
+variable limit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from nostr_tui.protocol.filters import Filter
+from nostr_tui.store import AddStatus, EventCache
+
+from .conftest import make_event, pubkey_of
+
+NOTE = "a note with a NUL \x00 in it, ünïcode, 🎉 and 'quotes' \"too\""
+
+
+def batch(n: int, start: int = 0) -> list:
+    return [
+        make_event(pubkey_of(i % 7), 1_000 + start + i, tags=[["p", pubkey_of(i % 5)], ["t", f"tag{i % 3}"]],
+                   content=f"number {start + i}: {NOTE}")
+        for i in range(n)
+    ]
+
+
+def statements_run(cache: EventCache, work: object) -> int:
+    count = 0
+
+    def traced(sql: str) -> None:
+        nonlocal count
+        if not sql.startswith("--"):  # statements a virtual table (the search index) runs on its own tables
+            count += 1
+
+    cache.connection.set_trace_callback(traced)
+    try:
+        work()  # type: ignore[operator]
+    finally:
+        cache.connection.set_trace_callback(None)
+    return count
+
+
+def test_a_thousand_events_are_stored_with_a_few_statements_not_one_per_row(cache: EventCache) -> None:
+    events = batch(1000)
+    statuses: list[AddStatus] = []
+    ran = statements_run(cache, lambda: statuses.extend(cache.add(events, relay="wss://r.example")))
+    assert statuses == [AddStatus.STORED] * 1000
+    assert ran < 40, f"{ran} statements for 1,000 events"  # 5,000 rows in five tables
+    ran = statements_run(cache, lambda: cache.index_some(1000))
+    assert ran < 20, f"{ran} statements to index 1,000 notes"
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 511, 512, 513, 1500])
+def test_every_row_of_a_batch_is_stored_as_given(cache: EventCache, n: int) -> None:
+    events = batch(n)
+    assert cache.add(events, relay="wss://r.example") == [AddStatus.STORED] * n
+    stored = {e.id: e for e in cache.query(Filter.make(kinds=[1]))}
+    assert stored == {e.id: e for e in events}  # content with its NUL, tags, times
+    assert {e.id for e in cache.query(Filter.make(tags={"t": ["tag1"]}))} == {e.id for e in events[1::3]}
+    assert cache.seen_on(events[-1].id) == ["wss://r.example"]
+    assert cache.add(events, relay="wss://r.example") == [AddStatus.DUPLICATE] * n
+    while cache.index_some(300):
+        pass
+    found = cache.search(f"number {n - 1}:", limit=n + 1)
+    assert events[-1].id in {e.id for e in found}
+
+
+def test_a_sqlite_with_few_variables_per_statement_stores_every_row(cache: EventCache) -> None:
+    cache.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # SQLite's default before 3.32
+    events = batch(700)
+    assert cache.add(events) == [AddStatus.STORED] * 700
+    assert len(cache.query(Filter.make(kinds=[1]))) == 700
+    assert len(cache.query(Filter.make(tags={"p": [pubkey_of(2)]}))) == 140
