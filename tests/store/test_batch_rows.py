@@ -75,3 +75,13 @@ def test_a_sqlite_with_few_variables_per_statement_stores_every_row(cache: Event
     assert cache.add(events) == [AddStatus.STORED] * 700
     assert len(cache.query(Filter.make(kinds=[1]))) == 700
     assert len(cache.query(Filter.make(tags={"p": [pubkey_of(2)]}))) == 140
+
+
+def test_any_text_comes_back_exactly_as_stored(cache: EventCache) -> None:
+    awkward = "".join(chr(c) for c in range(32)) + '\\ \\\\ \\u0000 \\n " \' \u2028 \u2029 \x7f \ufeff 🎉 日本語 é'
+    events = [make_event(pubkey_of(1), 5_000 + i, tags=[["t", awkward[i:]], ["x", awkward, awkward[::-1]]],
+                         content=awkward[i:] + awkward[:i]) for i in range(40)]
+    assert cache.add(events) == [AddStatus.STORED] * 40
+    assert cache.query(Filter.make(authors=[pubkey_of(1)])) == sorted(events, key=lambda e: -e.created_at)
+    assert cache.thread(events[0].id) == [events[0]]
+    assert cache.feed([pubkey_of(1)], limit=3) == sorted(events, key=lambda e: -e.created_at)[:3]
