@@ -11,7 +11,6 @@ import hashlib
 import json
 import random
 import sqlite3
-import statistics
 import tempfile
 import threading
 import time
@@ -23,7 +22,7 @@ from nostr_tui.protocol.event import Event
 from nostr_tui.store import EventCache
 from nostr_tui.store.aio import Store
 
-from .common import Figure, interleaved
+from .common import Figure, best_of, interleaved
 
 WORDS = "nostr relay note zap sats bitcoin freedom hello world thread reply feed client key sign".split()
 T0 = 1_600_000_000
@@ -225,7 +224,7 @@ def bench_thread(cache: EventCache) -> list[Figure]:
     t_thread, t_rows = interleaved(lambda: cache.thread(root.id), by_rowid, 7)
     ratio = t_thread / t_rows if passes == 1 else float("inf")
     with busy_thread([root, *replies]):
-        t_busy = statistics.median(timed(lambda: cache.thread(root.id)) for _ in range(7))
+        t_busy = best_of(lambda: cache.thread(root.id), 7)
     return [
         Figure(
             "1,000-reply thread by root id vs the same rows by rowid",
@@ -236,12 +235,6 @@ def bench_thread(cache: EventCache) -> list[Figure]:
             f"{t_busy * 1000:.1f} ms beside a thread decoding and hashing frames, {t_thread * 1000:.1f} ms alone",
         ),
     ]
-
-
-def timed(fn: Callable[[], object]) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
 
 
 def run(quick: bool) -> list[Figure]:

@@ -9,6 +9,7 @@ variable limit.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 import pytest
 
@@ -28,7 +29,7 @@ def batch(n: int, start: int = 0) -> list:
     ]
 
 
-def statements_run(cache: EventCache, work: object) -> int:
+def statements_run(cache: EventCache, work: Callable[[], object]) -> int:
     count = 0
 
     def traced(sql: str) -> None:
@@ -38,7 +39,7 @@ def statements_run(cache: EventCache, work: object) -> int:
 
     cache.connection.set_trace_callback(traced)
     try:
-        work()  # type: ignore[operator]
+        work()
     finally:
         cache.connection.set_trace_callback(None)
     return count

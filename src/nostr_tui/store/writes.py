@@ -5,8 +5,8 @@ replaceable or addressable. Most of what relays send is plain, and a batch of th
 statements per table: one probe for the ids already cached or deleted, then the rows of events, tags,
 relations, relays seen and the search queue. Their row numbers are given here, not read back one by one.
 
-Each INSERT takes hundreds of rows at once (a multi-row VALUES) and each probe answers in one row (a JSON
-array), so SQLite runs a batch in a few calls without Python's GIL. `executemany` steps once per row, and
+Each INSERT takes hundreds of rows at once (a multi-row VALUES) and each probe answers in one row (`db.read_rows`),
+so SQLite runs a batch in a few calls without Python's GIL. `executemany` steps once per row, and
 each step gives the GIL up and waits to take it back: while another thread is busy (the event loop reading
 relays, the screen), that wait lasts up to the interpreter's switch interval (5 ms), and a writer that
 stores 25,000 events a second alone stores under a thousand.
@@ -23,11 +23,11 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
 
 import orjson
 
 from ..protocol.event import Event, Tags, is_ephemeral
+from .db import read_rows
 from .rules import expiration_of, ref_rows, slot_of, tag_rows
 
 INDEX_CHUNK = 2000
@@ -101,23 +101,15 @@ def insert_rows(conn: sqlite3.Connection, head: str, width: int, rows: Sequence[
         conn.execute(sql, params)
 
 
-def _pairs(conn: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> list[Any]:
-    """The rows of a two-column query, read in one step: `sql` selects `json_group_array(json_array(a, b))`."""
-    row = conn.execute(sql, params).fetchone()
-    return orjson.loads(row[0]) if row and row[0] else []
-
-
-_KNOWN = "SELECT json_group_array(json_array(id, n)) FROM events WHERE id IN (SELECT value FROM json_each(?))"
-_DELETED = (
-    "SELECT json_group_array(json_array(id, pubkey)) FROM deleted_ids WHERE id IN (SELECT value FROM json_each(?))"
-)
-
-
 def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None, now: int) -> list[AddStatus]:
     """Store plain events (in one open transaction), a status for each, in order."""
     ids = (_ids_json(events),)
-    known: dict[str, int] = dict(_pairs(conn, _KNOWN, ids))
-    deleted = {(i, p) for i, p in _pairs(conn, _DELETED, ids)}
+    known: dict[str, int] = dict(
+        read_rows(conn, "SELECT id, n FROM events WHERE id IN (SELECT value FROM json_each(?))", ids, "id, n")
+    )
+    deleted = {(i, p) for i, p in read_rows(
+        conn, "SELECT id, pubkey FROM deleted_ids WHERE id IN (SELECT value FROM json_each(?))", ids, "id, pubkey"
+    )}
     n = next_row(conn)
     statuses: list[AddStatus] = []
     rows: list[tuple[object, ...]] = []
@@ -182,21 +174,18 @@ def unindex(conn: sqlite3.Connection, rows: Sequence[tuple[int, str]]) -> None:
     conn.executemany("INSERT INTO fts(fts, rowid, body) VALUES ('delete', ?, ?)", indexed)
 
 
-_PENDING = (
-    "SELECT json_group_array(json_array(n, content)) FROM (SELECT p.n, e.content FROM fts_pending AS p "
-    "JOIN events AS e ON e.n = p.n ORDER BY p.n LIMIT ?)"
-)
-
-
 def index_pending(conn: sqlite3.Connection, limit: int = INDEX_CHUNK) -> int:
     """Move up to `limit` queued events into the search index (in one open transaction); returns how many."""
-    rows = _pairs(conn, _PENDING, (limit,))
+    rows = read_rows(
+        conn, "SELECT p.n, e.content FROM fts_pending AS p JOIN events AS e ON e.n = p.n ORDER BY p.n LIMIT ?",
+        (limit,), "n, content",
+    )
     if not rows:
         conn.execute("DELETE FROM fts_pending")  # rows whose event is gone (none should be)
         return 0
     bodies = [(n, body) for n, content in rows if (body := fts_body(content)) is not None]
     insert_rows(conn, "INSERT INTO fts(rowid, body)", 2, bodies)
-    conn.execute("DELETE FROM fts_pending WHERE n <= ?", (max(n for n, _ in rows),))
+    conn.execute("DELETE FROM fts_pending WHERE n <= ?", (rows[-1][0],))
     return len(rows)
 
 
