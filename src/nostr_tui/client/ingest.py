@@ -23,7 +23,8 @@ from .relays import Relays
 BATCH_DELAY = 0.05
 """Seconds live events wait so that a burst becomes one batch (one transaction, one notification)."""
 SEEN_DELAY = 0.2
-MAX_WRITES_IN_FLIGHT = 8
+MAX_UNSAVED = 4096
+"""Events a `Stream` holds for its next write at most; beyond that its reader waits for the write in flight."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,9 @@ class Stream:
     _sub: Subscription
     _release: contextlib.AsyncExitStack
     received: int = 0
-    _writes: list[asyncio.Future[None]] = field(default_factory=list)
+    _unsaved: list[Received] = field(default_factory=list)
+    _writing: asyncio.Future[None] | None = None
+    _done: list[asyncio.Future[None]] = field(default_factory=list)
 
     @property
     def answered(self) -> tuple[str, ...]:
@@ -120,19 +123,35 @@ class Stream:
             await self.close()
 
     async def _store(self, batch: list[Received]) -> None:
-        self._writes = [w for w in self._writes if not w.done()]
-        while len(self._writes) >= MAX_WRITES_IN_FLIGHT:
-            await asyncio.wait(self._writes, return_when=asyncio.FIRST_COMPLETED)
-            self._writes = [w for w in self._writes if not w.done()]
-        self._writes.append(asyncio.ensure_future(self._ingest.store(batch)))
+        """Store `batch`: with the one write in flight, or as soon as it is done, together with whatever else
+        arrived meanwhile. One write of many events costs the writer less per event than many small ones: a
+        transaction rewrites every index page it touched, and each statement waits its turn for Python's GIL
+        beside the busy event loop. The reader waits only when `MAX_UNSAVED` events are not yet given."""
+        self._unsaved += batch
+        while len(self._unsaved) >= MAX_UNSAVED and self._writing is not None:
+            await asyncio.wait([self._writing])
+        self._write()
+
+    def _write(self) -> None:
+        if self._writing is None and self._unsaved:
+            received, self._unsaved = self._unsaved, []
+            self._writing = asyncio.ensure_future(self._ingest.store(received))
+            self._writing.add_done_callback(self._written)
+
+    def _written(self, write: asyncio.Future[None]) -> None:
+        self._writing = None
+        self._done.append(write)  # its outcome is raised by close()
+        self._write()
 
     async def close(self) -> None:
         """Stop the subscription and wait until everything received is in the store."""
         self._sub.close()
         await self._release.aclose()
-        writes, self._writes = self._writes, []
-        if writes:
-            await asyncio.gather(*writes)
+        while self._writing is not None:
+            await asyncio.wait([self._writing])
+        done, self._done = self._done, []
+        if done:
+            await asyncio.gather(*done)
 
 
 class Watch:
