@@ -33,7 +33,7 @@ def test_a_version_1_cache_is_migrated(tmp_path: Path, clock: Clock) -> None:
         )
     db.close()
     cache = EventCache.open(path, clock=clock)
-    assert schema_version(cache.connection) == len(CACHE_MIGRATIONS) == 4
+    assert schema_version(cache.connection) == len(CACHE_MIGRATIONS) == 5
     assert cache.search("root NOTE") == [root]
     assert cache.counts([root.id])[root.id].replies == 1
     cache.close()

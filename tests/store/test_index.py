@@ -7,6 +7,7 @@ index itself within 2 s; deleting or replacing a note takes it out of the index 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -14,6 +15,9 @@ import pytest
 
 from nostr_tui.protocol.filters import Filter
 from nostr_tui.store import AddStatus, EventCache, Store
+from nostr_tui.store.db import connect, migrate, schema_version
+from nostr_tui.store.schema import CACHE_MIGRATIONS
+from nostr_tui.store.sqlfilter import fts_query
 
 from .conftest import Clock, make_event, pubkey_of
 
@@ -22,7 +26,9 @@ A, B = pubkey_of(1), pubkey_of(2)
 
 
 def fts_rows(cache: EventCache, word: str) -> int:
-    return int(cache.connection.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (f'"{word}"',)).fetchone()[0])
+    """Notes the search index itself (not its queue) gives for `word`."""
+    match = fts_query([word])
+    return int(cache.connection.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,)).fetchone()[0])
 
 
 async def test_a_stored_note_is_found_at_once_and_indexed_within_two_seconds(tmp_path: Path, clock: Clock) -> None:
@@ -133,3 +139,55 @@ def test_relays_seen_later_are_recorded_in_one_go(cache: EventCache) -> None:
     cache.add_seen([(n.id, "wss://b") for n in notes] + [("ff" * 32, "wss://b"), (notes[0].id, "wss://c")])
     assert cache.seen_on(notes[0].id) == ["wss://a", "wss://b", "wss://c"]
     assert all(cache.seen_on(n.id) == ["wss://a", "wss://b"] for n in notes[1:])
+
+
+def test_search_through_the_index_finds_words_inside_words_and_nothing_else(cache: EventCache) -> None:
+    exact = make_event(A, 1, content="Freedom now, and a ZEBRA crossing")
+    scattered = make_event(A, 2, content="freed domain of the edo period")  # every trigram of "freedom", apart
+    repeated = make_event(B, 3, content="zebra zebra zebra")
+    cache.add([exact, scattered, repeated])
+    assert cache.index_some() == 3 and cache.unindexed() == 0
+    assert fts_rows(cache, "freedom") == 2  # the index finds both ...
+    assert [e.id for e in cache.search("freedom")] == [exact.id]  # ... and only the one with the word is given
+    assert {e.id for e in cache.search("ebra")} == {exact.id, repeated.id}
+    assert [e.id for e in cache.search("crossing zebra")] == [exact.id]
+    assert cache.search("now,") == [exact]
+    assert cache.search("domfree") == []
+
+
+def test_words_after_a_nul_are_found_once_indexed(cache: EventCache) -> None:
+    note = make_event(A, 1, content="before\x00after the nul, zebras")
+    cache.add([note])
+    assert cache.search("zebras") == [note]  # while queued
+    cache.index_some()
+    assert cache.unindexed() == 0
+    assert cache.search("zebras") == [note] and cache.search("after") == [note]
+    assert cache.search("before") == [note] and cache.search("e\x00a") == [note]
+
+
+def test_a_cache_indexed_by_the_previous_version_is_indexed_again_and_searchable_meanwhile(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "cache.sqlite3"
+    db = connect(path, incremental_vacuum=True)
+    assert migrate(db, CACHE_MIGRATIONS, "event cache", upto=4) == 4
+    notes = [make_event(A, i, content=f"Old note number {i} about zebras") for i in range(1, 40)]
+    tiny = make_event(A, 50, 7, content="+")
+    for n, e in enumerate([*notes, tiny], 1):
+        db.conn.execute(
+            "INSERT INTO events(n, id, pubkey, created_at, kind, tags, content, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (n, e.id, e.pubkey, e.created_at, e.kind, json.dumps(e.tags), e.content, e.sig),
+        )
+        if len(e.content) >= 3:  # the previous index: the whole lower-cased text, with positions
+            db.conn.execute("INSERT INTO fts(rowid, body) VALUES (?, ?)", (n, e.content.lower()))
+    db.close()
+    cache = EventCache.open(path, clock=clock)
+    assert schema_version(cache.connection) == 5
+    assert cache.unindexed() == len(notes)
+    assert {e.id for e in cache.search("zebras")} == {e.id for e in notes}  # from the queue
+    while cache.index_some():
+        pass
+    assert fts_rows(cache, "zebras") == len(notes)
+    assert [e.id for e in cache.search("number 17 about")] == [notes[16].id]
+    cache.connection.execute("INSERT INTO fts(fts, rank) VALUES ('integrity-check', 0)")
+    cache.close()

@@ -28,9 +28,13 @@ def contains_all(content: str | None, words_json: str | None) -> int:
 
 
 def fts_query(words: Iterable[str]) -> str | None:
-    """An FTS5 trigram query for the words long enough to be indexed (3+ characters), or None."""
-    phrases = ['"' + w.replace('"', '""') + '"' for w in words if len(w) >= 3]
-    return " AND ".join(phrases) if phrases else None
+    """An FTS5 query for notes holding every trigram of the words (those of 3+ characters), or None.
+
+    The index keeps no positions, so it finds notes with the trigrams anywhere in them; the words themselves
+    are then checked in each note found (`nt_contains_all`). A trigram with a NUL is never indexed."""
+    grams = sorted({w[i : i + 3] for w in words for i in range(len(w) - 2)})
+    terms = ['"' + g.replace('"', '""') + '"' for g in grams if "\0" not in g]
+    return " AND ".join(terms) if terms else None
 
 
 def filter_sql(flt: Filter, now: int) -> tuple[str, list[object]] | None:

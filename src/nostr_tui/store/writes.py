@@ -11,7 +11,7 @@ each step gives the GIL up and waits to take it back: while another thread is bu
 relays, the screen), that wait lasts up to the interpreter's switch interval (5 ms), and a writer that
 stores 25,000 events a second alone stores under a thousand.
 
-The full-text index (trigrams of the lower-cased content) is the costliest part of a write and is not
+The full-text index (trigrams of the content's distinct lower-cased words) is the costliest part of a write and is not
 needed to show a note: a new note's row number goes to `fts_pending`, and `index_pending` moves a chunk
 of them into the index when the writer has time. Search reads the pending rows as well, so a note is
 found from the moment it is stored.
@@ -46,9 +46,12 @@ class AddStatus(StrEnum):
 
 
 def fts_body(content: str) -> str | None:
-    """The text put in the search index for some content, or None when too short to index."""
-    body = content.lower()
-    return body if len(body) >= 3 else None
+    """The text put in the search index for some content: its distinct lower-cased words of 3 or more
+    characters, or None when it has none. A search word (no white space in it) found in a note lies within
+    one of the note's words, so the trigrams between words are never asked for. A NUL counts as a space:
+    the index reads no further than one."""
+    words = [w for w in dict.fromkeys(content.lower().replace("\0", " ").split()) if len(w) >= 3]
+    return " ".join(words) if words else None
 
 
 def tags_json(tags: Tags) -> str:
@@ -136,8 +139,7 @@ def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None
         if ev.tags:
             tags += tag_rows(ev, n)
             refs += ref_rows(ev, n)
-        content = ev.content
-        if len(content) >= 3 or fts_body(content) is not None:
+        if len(ev.content) >= 3:  # the indexer skips what has no word to index
             pending.append((n,))
         if rid is not None:
             seen.append((n, rid))
