@@ -56,6 +56,8 @@ class Client:
     Relays added, removed or re-flagged are written to `config_path` (None: they last for the session only).
     `interactive` is for a front end that shares the event loop with a screen: relays are read in shorter
     turns under a flood, so keys are answered at once, at some cost in events read per second.
+    Without `live_counts` (the command line, which shows no counts), stored events announce no CountsChanged
+    and the notes whose counts they change are not worked out.
     """
 
     def __init__(
@@ -72,6 +74,7 @@ class Client:
         nip05: Nip05Checker | None = None,
         config_path: Path | None = None,
         interactive: bool = False,
+        live_counts: bool = True,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -115,7 +118,8 @@ class Client:
         self.search = Search(self._store, self.people, self.context)
         self.cache = CacheAdmin(cache_file(base))
         self._counts = CountsWatch(self._store, self.notifications, lambda: self.context().me, spawn)
-        self.ingest.on_counts_changed(self._counts.changed)
+        if live_counts:
+            self.ingest.on_counts_changed(self._counts.changed)
         self.relays.on_connected(self.publisher.retry)
         self.publisher.before_delivery(self.lists.before_delivery)
         self.lists.on_follows_changed(self.feeds.follows_changed)

@@ -61,17 +61,21 @@ def counted_for(events: Sequence[Event], statuses: Sequence[AddStatus]) -> set[s
     return out
 
 
-def _save(cache: EventCache, by_relay: dict[str, list[Event]], seen: Sequence[tuple[str, str]]) -> set[str]:
+def _save(cache: EventCache, by_relay: dict[str, list[Event]], seen: Sequence[tuple[str, str]],
+          counted: bool) -> set[str]:
     changed: set[str] = set()
     with cache.transaction():
         for relay, events in by_relay.items():
-            changed |= counted_for(events, cache.add(events, relay=relay))
+            statuses = cache.add(events, relay=relay)
+            if counted:
+                changed |= counted_for(events, statuses)
         _record_seen(cache, seen)
     return changed
 
 
-def _save_own(cache: EventCache, events: list[Event]) -> set[str]:
-    return counted_for(events, cache.add(events))
+def _save_own(cache: EventCache, events: list[Event], counted: bool) -> set[str]:
+    statuses = cache.add(events)
+    return counted_for(events, statuses) if counted else set()
 
 
 def _record_seen(cache: EventCache, seen: Sequence[tuple[str, str]]) -> None:
@@ -221,12 +225,14 @@ class Ingest:
         """Save events from relays (grouped by relay, one transaction) with the relays they were also seen on."""
         by_relay = _by_relay(received)
         seen, self._seen = self._seen, []
-        self._counts_changed(await self._store.write_cache(lambda c: _save(c, by_relay, seen)))
+        counted = bool(self._counts_listeners)  # nobody listening: the notes changed are not worked out
+        self._counts_changed(await self._store.write_cache(lambda c: _save(c, by_relay, seen, counted)))
 
     async def add_own(self, events: Iterable[Event]) -> None:
         """Save events the user made here (before any relay has them)."""
         batch = list(events)
-        self._counts_changed(await self._store.write_cache(lambda c: _save_own(c, batch)))
+        counted = bool(self._counts_listeners)
+        self._counts_changed(await self._store.write_cache(lambda c: _save_own(c, batch, counted)))
 
     def seen(self, event_id: str, url: str) -> None:
         """An event already received turned up on another relay (the pool's callback); recorded in a batch."""
