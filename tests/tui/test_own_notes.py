@@ -50,7 +50,8 @@ async def test_a_new_note_is_on_top_with_the_cursor_and_not_behind_the_new_notes
         await wait_for(pilot, lambda: pane.display)
         await pilot.press(*"written in the first hour", "ctrl+s")
         await wait_for(pilot, lambda: home.item(0).event.content == "written in the first hour")
-        assert not pane.display  # the pane closed
+        # The note can be drawn a moment before the send closes the pane: both follow its outbox write.
+        await wait_for(pilot, lambda: not pane.display)
         assert home.cursor == 0 and home.new_count == 0
         await wait_for(pilot, lambda: home.has_focus)  # keys go to the list again (focus moves a message later)
         # A note from someone followed, published after ours, waits behind the line; ours never did.
@@ -71,7 +72,7 @@ async def test_a_reply_from_the_feed_goes_under_the_note_and_the_cursor_stays() 
         await pilot.press("r", *"replying from the feed", "ctrl+s")
         await wait_for(pilot, lambda: home.item(4).event.content == "replying from the feed")
         assert home.cursor == 3 and home.selected_item is not None and home.selected_item.key == target.key
-        assert not app.screen.query_one(Compose).display
+        await wait_for(pilot, lambda: not app.screen.query_one(Compose).display)  # closed after the outbox write
         assert home.new_count == 0
         await wait_for(pilot, lambda: "replying from the feed" in screen_text(home))  # drawn at the next repaint
         assert home.cursor == 3
@@ -92,7 +93,7 @@ async def test_a_reply_in_the_thread_shows_under_its_note_which_keeps_the_cursor
         mine = lambda: [view.row(i) for i in range(view.item_count())  # noqa: E731
                         if view.row(i).item.event.content == "an answer in the tree"]
         await wait_for(pilot, lambda: len(mine()) == 1)
-        assert not app.screen.query_one(Compose).display
+        await wait_for(pilot, lambda: not app.screen.query_one(Compose).display)  # closed after the outbox write
         assert view.selected_row is not None and view.selected_row.item.event.id == target.item.event.id
         assert mine()[0].parent_id == target.item.event.id
         assert "an answer in the tree" in screen_text(view)  # in view, under the note it answers
