@@ -11,10 +11,10 @@ each step gives the GIL up and waits to take it back: while another thread is bu
 relays, the screen), that wait lasts up to the interpreter's switch interval (5 ms), and a writer that
 stores 25,000 events a second alone stores under a thousand.
 
-The full-text index (trigrams of the content's distinct lower-cased words) is the costliest part of a write and is not
-needed to show a note: a new note's row number goes to `fts_pending`, and `index_pending` moves a chunk
-of them into the index when the writer has time. Search reads the pending rows as well, so a note is
-found from the moment it is stored.
+The full-text index (trigrams of the content's distinct lower-cased words) is the costliest part of a
+write and is not needed to show a note: a new note's row number goes to `fts_pending`, and `index_pending`
+moves a chunk of them into the index when the writer has time. Search reads the pending rows as well, so
+a note is found from the moment it is stored.
 """
 
 from __future__ import annotations
