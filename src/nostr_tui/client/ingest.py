@@ -95,7 +95,7 @@ class Stream:
     received: int = 0
     _unsaved: list[Received] = field(default_factory=list)
     _writing: asyncio.Future[None] | None = None
-    _done: list[asyncio.Future[None]] = field(default_factory=list)
+    _failed: list[asyncio.Future[None]] = field(default_factory=list)
 
     @property
     def answered(self) -> tuple[str, ...]:
@@ -144,7 +144,8 @@ class Stream:
 
     def _written(self, write: asyncio.Future[None]) -> None:
         self._writing = None
-        self._done.append(write)  # its outcome is raised by close()
+        if write.cancelled() or write.exception() is not None:
+            self._failed.append(write)  # raised by close(); a live stream keeps no record of writes that worked
         self._write()
 
     async def close(self) -> None:
@@ -153,9 +154,9 @@ class Stream:
         await self._release.aclose()
         while self._writing is not None:
             await asyncio.wait([self._writing])
-        done, self._done = self._done, []
-        if done:
-            await asyncio.gather(*done)
+        failed, self._failed = self._failed, []
+        if failed:
+            await asyncio.gather(*failed)
 
 
 class Watch:
