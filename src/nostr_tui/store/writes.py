@@ -5,11 +5,11 @@ replaceable or addressable. Most of what relays send is plain, and a batch of th
 statements per table: one probe for the ids already cached or deleted, then the rows of events, tags,
 relations, relays seen and the search queue. Their row numbers are given here, not read back one by one.
 
-Each INSERT takes hundreds of rows at once (a multi-row VALUES) and each probe answers in one row (`db.read_rows`),
-so SQLite runs a batch in a few calls without Python's GIL. `executemany` steps once per row, and
-each step gives the GIL up and waits to take it back: while another thread is busy (the event loop reading
-relays, the screen), that wait lasts up to the interpreter's switch interval (5 ms), and a writer that
-stores 25,000 events a second alone stores under a thousand.
+Each INSERT takes hundreds of rows at once (a multi-row VALUES) and each probe answers in one row
+(`db.read_rows`), so SQLite runs a batch in a few calls without Python's GIL. `executemany` steps once per
+row, and each step gives the GIL up and waits to take it back: while another thread is busy (the event loop
+reading relays, the screen), that wait lasts up to the interpreter's switch interval (5 ms), and a writer
+that stores 25,000 events a second alone stores under a thousand.
 
 The full-text index (trigrams of the content's distinct lower-cased words) is the costliest part of a
 write and is not needed to show a note: a new note's row number goes to `fts_pending`, and `index_pending`
@@ -154,8 +154,9 @@ def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None
 
 
 def queue_for_index(conn: sqlite3.Connection, n: int, content: str) -> None:
-    """Queue one stored event's content for the search index."""
-    if fts_body(content) is not None:
+    """Queue one stored event's content for the search index (the rule of `add_plain` and migration 5; the
+    indexer skips what has no word to index)."""
+    if len(content) >= 3:
         conn.execute("INSERT INTO fts_pending VALUES (?)", (n,))
 
 
