@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed, InvalidURI
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidURI
 
 from ..config import NetworkConfig
 from ..protocol.event import Event
@@ -203,21 +204,24 @@ class Relay:
         alive = Keepalive(self.network.ping_interval)
         watcher = self._spawn(self._watch(ws, alive))
         try:
-            handled = 0
-            async for message in ws:
-                alive.seen()
-                dispatch.handle(message)
-                handled += 1
-                if dispatch.busy:
-                    alive.pause()
-                    await dispatch.wait_room()  # events being checked are bounded per connection
-                    alive.resume()
-                if sink.congested():
-                    alive.pause()
-                    await sink.drain()  # a slow reader slows the socket (bounded), not memory
-                    alive.resume()
-                elif handled % turn == 0:
-                    await asyncio.sleep(0)
+            if callable(getattr(ws, "deliver", None)):
+                await self._read_pushed(ws, alive)
+            else:
+                handled = 0
+                async for message in ws:
+                    alive.seen()
+                    dispatch.handle(message)
+                    handled += 1
+                    if dispatch.busy:
+                        alive.pause()
+                        await dispatch.wait_room()  # events being checked are bounded per connection
+                        alive.resume()
+                    if sink.congested():
+                        alive.pause()
+                        await sink.drain()  # a slow reader slows the socket (bounded), not memory
+                        alive.resume()
+                    elif handled % turn == 0:
+                        await asyncio.sleep(0)
         except ConnectionClosed as exc:
             reason = describe_error(exc)
             if exc.sent is not None and exc.sent.code == 1009:
@@ -240,6 +244,74 @@ class Relay:
         # What arrived before the connection was lost is applied before the relay is reported gone.
         await dispatch.disconnected(_APPLY_TIMEOUT)
         return reason
+
+    async def _read_pushed(self, ws: Any, alive: Keepalive) -> None:
+        """Handle each message as the connection parses it (see `PushConnection`) until it closes; raises the
+        `ConnectionClosed` of an unclean close, or what handling a message raised.
+
+        As the iterating reader, it handles no further frame while the events being checked or the sink are
+        full: the socket is paused, and what that read still carried waits here (one read at most) until
+        there is room."""
+        dispatch = self._dispatch
+        sink = self._sink
+        failure: list[BaseException] = []
+        held: deque[str | bytes] = deque()
+        waiting: asyncio.Task[None] | None = None
+
+        def full_after(message: str | bytes) -> bool:
+            alive.seen()
+            dispatch.handle(message)
+            return dispatch.busy or sink.congested()
+
+        def fail(exc: BaseException) -> None:  # a bug must end this connection, not the socket's reader
+            failure.append(exc)
+            held.clear()
+            ws.transport.close()
+
+        async def room() -> None:
+            nonlocal waiting
+            try:
+                while True:
+                    while dispatch.busy or sink.congested():
+                        if dispatch.busy:
+                            await dispatch.wait_room()  # events being checked are bounded per connection
+                        if sink.congested():
+                            await sink.drain()  # a slow reader slows the socket (bounded), not memory
+                    if not held:
+                        break
+                    while held and not full_after(held.popleft()):
+                        pass
+            except Exception as exc:
+                fail(exc)
+            finally:
+                waiting = None
+                alive.resume()
+                ws.resume_reading()
+
+        def on_message(message: str | bytes) -> None:
+            nonlocal waiting
+            if failure:
+                return
+            if waiting is not None:
+                held.append(message)
+                return
+            try:
+                full = full_after(message)
+            except Exception as exc:
+                fail(exc)
+                return
+            if full:
+                ws.pause_reading()
+                alive.pause()
+                waiting = self._spawn(room())
+
+        ws.deliver(on_message)
+        await ws.wait_closed()
+        if failure:
+            raise failure[0]
+        closed = ws.protocol.close_exc
+        if not isinstance(closed, ConnectionClosedOK):
+            raise closed
 
     async def _watch(self, ws: Any, alive: Keepalive) -> None:
         await alive.watch(ws)

@@ -199,17 +199,22 @@ class _RecordingSocket:
             await self._recorder.before_send(self._url, frame)
         await self._ws.send(text)
 
-    async def _messages(self) -> AsyncIterator[str | bytes]:
-        async for message in self._ws:
-            if self._recorder.record_received and isinstance(message, str):
-                try:
-                    self._recorder.received.append((self._url, json.loads(message)))
-                except ValueError:
-                    pass
-            yield message
+    def _record(self, message: str | bytes) -> None:
+        if self._recorder.record_received and isinstance(message, str):
+            try:
+                self._recorder.received.append((self._url, json.loads(message)))
+            except ValueError:
+                pass
 
-    def __aiter__(self) -> AsyncIterator[str | bytes]:
-        return self._messages()
+    def deliver(self, callback: Callable[[str | bytes], None]) -> None:
+        def recorded(message: str | bytes) -> None:
+            self._record(message)
+            callback(message)
+
+        self._ws.deliver(recorded)
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the connection (pings, pausing, closing) as it is
+        return getattr(self._ws, name)
 
     async def close(self) -> None:
         await self._ws.close()

@@ -1,0 +1,134 @@
+"""The relay connection that hands each message to its reader as it is parsed (`PushConnection`), against
+real websockets servers on 127.0.0.1: whole messages, in order, nothing lost before the reader is ready,
+and broken messages ending the connection as the library's own reader would."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosedError
+
+from nostr_tui.protocol.filters import Filter
+from nostr_tui.protocol.keys import SecretKey
+from nostr_tui.relay import RelayPool
+from nostr_tui.relay.transport import MAX_FRAGMENTS, PushConnection, default_connect
+
+from .conftest import note
+
+Handler = Callable[[ServerConnection], Awaitable[None]]
+
+
+@asynccontextmanager
+async def server(handler: Handler) -> AsyncIterator[str]:
+    async with serve(handler, "127.0.0.1", 0, compression=None, max_size=None) as srv:
+        yield f"ws://127.0.0.1:{srv.sockets[0].getsockname()[1]}"
+
+
+async def delivered_until_closed(url: str) -> tuple[list[str | bytes], PushConnection]:
+    """Connect, let the server say everything and close, then hand the messages over: what the reader got."""
+    ws = await default_connect(url, open_timeout=5, close_timeout=1)
+    assert isinstance(ws, PushConnection)
+    await asyncio.wait_for(ws.wait_closed(), 5)
+    got: list[str | bytes] = []
+    ws.deliver(got.append)
+    return got, ws
+
+
+async def test_what_a_relay_sends_before_the_reader_is_ready_reaches_it_first_and_in_order() -> None:
+    async def handler(ws: ServerConnection) -> None:
+        for text in ('["AUTH","challenge"]', '["NOTICE","hello"]', '["NOTICE","again"]'):
+            await ws.send(text)
+        await ws.send(b"\x00binary")
+
+    async with server(handler) as url:
+        got, _ = await delivered_until_closed(url)
+        assert got == ['["AUTH","challenge"]', '["NOTICE","hello"]', '["NOTICE","again"]', b"\x00binary"]
+
+
+async def test_a_note_sent_in_fragments_arrives_whole_between_the_ones_around_it(
+    make_pool: Callable[..., tuple[RelayPool, Any]], secret: SecretKey
+) -> None:
+    notes = [note(secret, f"note {i}", 1_700_000_000 + i) for i in range(3)]
+
+    async def handler(ws: ServerConnection) -> None:
+        async for message in ws:
+            frame = json.loads(message)
+            if frame[0] != "REQ":
+                continue
+            texts = [json.dumps(["EVENT", frame[1], n.to_dict()]) for n in notes]
+            await ws.send(texts[0])
+            middle = texts[1]
+            await ws.send([middle[:10], middle[10:200], middle[200:]])  # one message, three frames
+            await ws.send(texts[2])
+            await ws.send(json.dumps(["EOSE", frame[1]]))
+
+    async with server(handler) as url:
+        pool, _ = make_pool()
+        pool.add_relay(url)
+        sub = pool.subscribe(Filter.make(kinds=[1]), close_on_eose=True)
+        got = [r.event async for r in sub]
+        assert got == notes
+        assert pool.status()[0].stats.invalid == {}
+
+
+async def test_text_that_is_not_utf8_ends_the_connection_with_1007_and_nothing_after_it_is_read() -> None:
+    async def handler(ws: ServerConnection) -> None:
+        await ws.send('["NOTICE","before"]')
+        ws.protocol.send_text(b'["NOTICE","\xc3\x28"]')  # a text frame that is not UTF-8
+        ws.send_data()
+        await ws.send('["NOTICE","after"]')
+        await ws.wait_closed()
+
+    async with server(handler) as url:
+        got, ws = await delivered_until_closed(url)
+        assert got == ['["NOTICE","before"]']
+        closed = ws.protocol.close_exc
+        assert isinstance(closed, ConnectionClosedError) and closed.sent is not None
+        assert closed.sent.code == 1007
+
+
+async def test_a_message_in_too_many_fragments_ends_the_connection_as_too_big() -> None:
+    async def handler(ws: ServerConnection) -> None:
+        await ws.send(["x"] * (MAX_FRAGMENTS + 2))
+        await ws.wait_closed()
+
+    async with server(handler) as url:
+        got, ws = await delivered_until_closed(url)
+        assert got == []
+        closed = ws.protocol.close_exc
+        assert isinstance(closed, ConnectionClosedError) and closed.sent is not None
+        assert closed.sent.code == 1009
+
+
+async def test_a_relay_whose_text_is_broken_is_reported_and_reconnected(
+    make_pool: Callable[..., tuple[RelayPool, Any]], secret: SecretKey
+) -> None:
+    first = asyncio.Event()
+    mine = note(secret, "after the reconnect")
+
+    async def handler(ws: ServerConnection) -> None:
+        async for message in ws:
+            frame = json.loads(message)
+            if frame[0] != "REQ":
+                continue
+            if not first.is_set():
+                first.set()
+                ws.protocol.send_text(b"\xff")
+                ws.send_data()
+                await ws.wait_closed()
+                return
+            await ws.send(json.dumps(["EVENT", frame[1], mine.to_dict()]))
+            await ws.send(json.dumps(["EOSE", frame[1]]))
+
+    async with server(handler) as url:
+        pool, _ = make_pool()
+        pool.add_relay(url)
+        sub = pool.subscribe(Filter.make(kinds=[1]), close_on_eose=True, eose_timeout=10)
+        got = [r.event async for r in sub]
+        assert got == [mine]
+        assert pool.status()[0].stats.connects == 2
