@@ -142,7 +142,9 @@ class ProfileScreen(OneListScreen):
     async def edit_profile(self) -> None:
         """The profile editor; saving publishes kind 0 with every other field kept."""
         client = self.nostr.client
-        current = await client.people.profile(self.pubkey)
+        # Asked of the relays when not stored yet (a new device, or `e` before the profile came): the editor
+        # shows what is published, not empty fields.
+        current = await client.people.profile(self.pubkey, fetch=True)
         fields = await self.app.push_screen_wait(ProfileEditor(current))
         if not fields:
             return
