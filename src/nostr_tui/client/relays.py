@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from pathlib import Path
 
 from ..config import Config, RelayConfig, validate_relay_url
-from ..config_edit import save_relays
 from ..relay.notifications import AuthRequired, Notice, Notification, RelayState, StateChanged, SubscriptionClosed
 from ..relay.pool import RelayPool, RelayStatus
 from ..store.aio import Store
@@ -72,6 +71,8 @@ class Relays:
 
     def _save(self) -> None:
         if self._config_path is not None:
+            from ..config_edit import save_relays  # tomlkit: imported by the commands that edit, not all
+
             save_relays(self._config_path, self._configured)
 
     def add(self, url: str, *, read: bool = True, write: bool = True) -> str:
