@@ -132,3 +132,46 @@ async def test_a_relay_whose_text_is_broken_is_reported_and_reconnected(
         got = [r.event async for r in sub]
         assert got == [mine]
         assert pool.status()[0].stats.connects == 2
+
+
+async def test_a_burst_of_frames_in_one_read_lets_the_other_tasks_run_every_turn(secret: SecretKey) -> None:
+    notes = [note(secret, f"burst {i}", 1_700_000_000 + i) for i in range(600)]
+
+    async def handler(ws: ServerConnection) -> None:
+        async for message in ws:
+            frame = json.loads(message)
+            if frame[0] == "REQ":
+                texts = [json.dumps(["EVENT", frame[1], n.to_dict()]).encode() for n in notes]
+                ws.transport.write(b"".join(frames_of(t) for t in texts))  # all of them in one write
+                await ws.send(json.dumps(["EOSE", frame[1]]))
+
+    turn = 16
+    async with server(handler) as url:
+        pool = RelayPool(frames_per_turn=turn)
+        try:
+            pool.add_relay(url)
+            stats = pool.relay(url).stats  # type: ignore[union-attr]
+            sub = pool.subscribe(Filter.make(kinds=[1]), close_on_eose=True)
+            jumps: list[int] = []
+
+            async def ticker() -> None:  # another task of the loop: how many frames went by between its turns
+                last = 0
+                while True:
+                    jumps.append(stats.frames - last)
+                    last = stats.frames
+                    await asyncio.sleep(0)
+
+            ticking = asyncio.ensure_future(ticker())
+            got = [r.event async for r in sub]
+            ticking.cancel()
+            assert got == notes
+            assert max(jumps) <= 2 * turn  # a turn from the socket's read, one from what it left waiting
+        finally:
+            await pool.close()
+
+
+def frames_of(payload: bytes) -> bytes:
+    """One unmasked websocket text frame, as a server writes it."""
+    n = len(payload)
+    head = bytes((0x81, n)) if n < 126 else b"\x81\x7e" + n.to_bytes(2, "big")
+    return head + payload

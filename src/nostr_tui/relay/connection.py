@@ -250,13 +250,16 @@ class Relay:
         `ConnectionClosed` of an unclean close, or what handling a message raised.
 
         As the iterating reader, it handles no further frame while the events being checked or the sink are
-        full: the socket is paused, and what that read still carried waits here (one read at most) until
-        there is room."""
+        full, and lets the other tasks (the screen) run after every `frames_per_turn` frames: the socket is
+        paused, and what that read still carried waits here (one read at most) until its turn."""
         dispatch = self._dispatch
         sink = self._sink
+        turn = self._frames_per_turn
+        loop = asyncio.get_running_loop()
         failure: list[BaseException] = []
         held: deque[str | bytes] = deque()
         waiting: asyncio.Task[None] | None = None
+        count = 0  # frames handled since the loop last ran something else
 
         def full_after(message: str | bytes) -> bool:
             alive.seen()
@@ -268,42 +271,57 @@ class Relay:
             held.clear()
             ws.transport.close()
 
-        async def room() -> None:
+        def new_turn() -> None:
+            nonlocal count
+            count = 0
+
+        async def later() -> None:
             nonlocal waiting
             try:
                 while True:
-                    while dispatch.busy or sink.congested():
-                        if dispatch.busy:
-                            await dispatch.wait_room()  # events being checked are bounded per connection
-                        if sink.congested():
-                            await sink.drain()  # a slow reader slows the socket (bounded), not memory
+                    if dispatch.busy or sink.congested():
+                        alive.pause()
+                        try:
+                            while dispatch.busy or sink.congested():
+                                if dispatch.busy:
+                                    await dispatch.wait_room()  # events being checked are bounded per connection
+                                if sink.congested():
+                                    await sink.drain()  # a slow reader slows the socket (bounded), not memory
+                        finally:
+                            alive.resume()
+                    else:
+                        await asyncio.sleep(0)
                     if not held:
                         break
-                    while held and not full_after(held.popleft()):
-                        pass
+                    for _ in range(min(turn, len(held))):
+                        if full_after(held.popleft()):
+                            break
+                    if not held and not (dispatch.busy or sink.congested()):
+                        break
             except Exception as exc:
                 fail(exc)
             finally:
                 waiting = None
-                alive.resume()
                 ws.resume_reading()
 
         def on_message(message: str | bytes) -> None:
-            nonlocal waiting
+            nonlocal waiting, count
             if failure:
                 return
             if waiting is not None:
                 held.append(message)
                 return
+            if count == 0:
+                loop.call_soon(new_turn)
+            count += 1
             try:
                 full = full_after(message)
             except Exception as exc:
                 fail(exc)
                 return
-            if full:
+            if full or count >= turn:
                 ws.pause_reading()
-                alive.pause()
-                waiting = self._spawn(room())
+                waiting = self._spawn(later())
 
         ws.deliver(on_message)
         await ws.wait_closed()
