@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -124,7 +126,7 @@ def quirky_relay(nostr_relay_exe: Path, tmp_path_factory: pytest.TempPathFactory
     try:
         proc = subprocess.Popen(
             [str(nostr_relay_exe), "-c", str(config), "serve"], stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
-            pass_fds=(fd,),
+            pass_fds=(fd,), start_new_session=True,  # its own group: gunicorn's worker goes with it
         )
     finally:
         hold.release()  # the relay's copy of the socket keeps the port
@@ -141,6 +143,7 @@ def quirky_relay(nostr_relay_exe: Path, tmp_path_factory: pytest.TempPathFactory
             pytest.fail("nostr-relay did not start within 10 s")
         yield hold.url
     finally:
-        proc.kill()  # its graceful shutdown takes seconds; its data is a throwaway file
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # its graceful shutdown takes seconds; its data is a throwaway
         proc.wait()
         log.close()
