@@ -199,7 +199,6 @@ class Relay:
             if sub.closed is None:
                 self._send(encode_req(sub_id, sub.resume_filters()))
         reason = "the relay closed the connection"
-        sink = self._sink
         turn = self._frames_per_turn
         alive = Keepalive(self.network.ping_interval)
         watcher = self._spawn(self._watch(ws, alive))
@@ -212,14 +211,8 @@ class Relay:
                     alive.seen()
                     dispatch.handle(message)
                     handled += 1
-                    if dispatch.busy:
-                        alive.pause()
-                        await dispatch.wait_room()  # events being checked are bounded per connection
-                        alive.resume()
-                    if sink.congested():
-                        alive.pause()
-                        await sink.drain()  # a slow reader slows the socket (bounded), not memory
-                        alive.resume()
+                    if self._full():
+                        await self._make_room(alive)
                     elif handled % turn == 0:
                         await asyncio.sleep(0)
         except ConnectionClosed as exc:
@@ -245,15 +238,33 @@ class Relay:
         await dispatch.disconnected(_APPLY_TIMEOUT)
         return reason
 
+    def _full(self) -> bool:
+        """True when the reader must wait before the next frame: too many events being checked on this
+        connection, or a subscription's buffer full."""
+        return self._dispatch.busy or self._sink.congested()
+
+    async def _make_room(self, alive: Keepalive) -> None:
+        """Wait while `_full()`: events being checked are bounded per connection, and a slow reader slows the
+        socket (bounded), not memory. No keepalive deadline runs meanwhile."""
+        dispatch = self._dispatch
+        alive.pause()
+        try:
+            while self._full():
+                if dispatch.busy:
+                    await dispatch.wait_room()
+                if self._sink.congested():
+                    await self._sink.drain()
+        finally:
+            alive.resume()
+
     async def _read_pushed(self, ws: Any, alive: Keepalive) -> None:
         """Handle each message as the connection parses it (see `PushConnection`) until it closes; raises the
         `ConnectionClosed` of an unclean close, or what handling a message raised.
 
-        As the iterating reader, it handles no further frame while the events being checked or the sink are
-        full, and lets the other tasks (the screen) run after every `frames_per_turn` frames: the socket is
-        paused, and what that read still carried waits here (one read at most) until its turn."""
+        As the iterating reader, it handles no further frame while `_full()`, and lets the other tasks (the
+        screen) run after every `frames_per_turn` frames: the socket is paused, and what that read still
+        carried waits here (one read at most) until its turn."""
         dispatch = self._dispatch
-        sink = self._sink
         turn = self._frames_per_turn
         loop = asyncio.get_running_loop()
         failure: list[BaseException] = []
@@ -264,7 +275,7 @@ class Relay:
         def full_after(message: str | bytes) -> bool:
             alive.seen()
             dispatch.handle(message)
-            return dispatch.busy or sink.congested()
+            return self._full()
 
         def fail(exc: BaseException) -> None:  # a bug must end this connection, not the socket's reader
             failure.append(exc)
@@ -279,24 +290,14 @@ class Relay:
             nonlocal waiting
             try:
                 while True:
-                    if dispatch.busy or sink.congested():
-                        alive.pause()
-                        try:
-                            while dispatch.busy or sink.congested():
-                                if dispatch.busy:
-                                    await dispatch.wait_room()  # events being checked are bounded per connection
-                                if sink.congested():
-                                    await sink.drain()  # a slow reader slows the socket (bounded), not memory
-                        finally:
-                            alive.resume()
+                    if self._full():
+                        await self._make_room(alive)
                     else:
                         await asyncio.sleep(0)
-                    if not held:
-                        break
                     for _ in range(min(turn, len(held))):
                         if full_after(held.popleft()):
                             break
-                    if not held and not (dispatch.busy or sink.congested()):
+                    if not held and not self._full():
                         break
             except Exception as exc:
                 fail(exc)
