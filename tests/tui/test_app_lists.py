@@ -189,6 +189,26 @@ async def test_the_profile_editor_publishes_the_fields_and_keeps_the_rest(tmp_pa
         relay.shutdown()
 
 
+async def test_a_newcomer_without_a_profile_is_told_the_relays_are_asked_and_gets_an_empty_editor(
+    tmp_path: Path,
+) -> None:
+    relay, url = await local_relay()
+    try:
+        me = SecretKey.generate()  # nothing published yet
+        keystore_with(tmp_path / "data", me)
+        app = Watched(load_config(write_config(tmp_path, [url])), prompt=lambda t, c: PASSPHRASE)
+        async with app.run_test(size=(120, 45)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+            app.open_profile(me.public_key)
+            await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
+            await pilot.press("e")
+            await wait_for(pilot, lambda: isinstance(app.screen, ProfileEditor))
+            assert "Asking your relays for your profile…" in app.shown
+            assert app.screen.query_one("#field-name", Input).value == ""
+    finally:
+        relay.shutdown()
+
+
 async def test_a_read_only_account_is_upgraded_from_the_accounts_screen(tmp_path: Path) -> None:
     relay, url = await local_relay()
     try:

@@ -142,9 +142,10 @@ class ProfileScreen(OneListScreen):
     async def edit_profile(self) -> None:
         """The profile editor; saving publishes kind 0 with every other field kept."""
         client = self.nostr.client
-        # Asked of the relays when not stored yet (a new device, or `e` before the profile came): the editor
-        # shows what is published, not empty fields.
-        current = await client.people.profile(self.pubkey, fetch=True)
+        current = await client.people.profile(self.pubkey)
+        if current is None:  # a new device, or `e` before it came: the editor shows what is published
+            self.notify("Asking your relays for your profile…", markup=False)
+            current = await client.people.profile(self.pubkey, fetch=True)
         fields = await self.app.push_screen_wait(ProfileEditor(current))
         if not fields:
             return
