@@ -1,5 +1,5 @@
-"""ctrl+e in the compose pane opens $VISUAL/$EDITOR (a real terminal: the app suspends for it) and, back in the
-app, the text is the editor's and the cursor is at its end."""
+"""In a real terminal (tmux): ctrl+e in the compose pane opens $VISUAL/$EDITOR (the app suspends for it) and, back
+in the app, the text is the editor's and the cursor is at its end; keys typed ahead of the compose pane go into it."""
 
 from __future__ import annotations
 
@@ -76,3 +76,12 @@ def test_ctrl_e_in_the_text_area_runs_the_editor_and_the_cursor_ends_up_at_the_e
     tmux_app.keys("!", literal=True)  # typed where the cursor is: at the end
     tmux_app.wait_for("hello and more from the editor!")
     tmux_app.wait_for("31 characters")  # the count under the editor agrees: the "!" went at the end
+
+
+def test_what_is_typed_at_once_after_c_goes_into_the_pane(tmux_app: Tmux) -> None:
+    """A paste, or a fast typist over SSH: the terminal hands over "3chello" in one read. 3 goes to the Global
+    tab, c opens the pane, and "hello" is written in it (not taken as the feed's h, l and o keys)."""
+    tmux_app.wait_for("relays 1/1 connected")
+    tmux_app.keys("3chello", literal=True)
+    shown = tmux_app.wait_for("5 characters")
+    assert "▊ hello" in shown

@@ -30,9 +30,12 @@ class NoteScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "toggle_warning", "Show/hide CW", id="note.content_warning"),  # only on a note with one
-        Binding("c", "compose('new')", "Compose", id="note.compose"),
-        Binding("r", "compose('reply')", "Reply", id="note.reply"),
-        Binding("q", "compose('quote')", "Quote", id="note.quote"),
+        # priority: the pane opens as the key arrives, before the keys typed after it are handed to a widget, so
+        # "chello" typed at once (a paste, a fast typist over SSH) writes "hello" in the pane; a text field
+        # that takes the letter (the compose text, a search box) still gets it
+        Binding("c", "compose('new')", "Compose", id="note.compose", priority=True),
+        Binding("r", "compose('reply')", "Reply", id="note.reply", priority=True),
+        Binding("q", "compose('quote')", "Quote", id="note.quote", priority=True),
         Binding("plus", "react", "React +", id="note.react"),
         Binding("t", "repost", "Repost", id="note.repost"),
         Binding("p", "profile", "Profile", id="note.profile"),

@@ -125,7 +125,7 @@ class FeedScreen(NoteScreen):
         that arrives late must not pull the keys they type away from it)."""
         lst = self.note_list()
         if lst is not None and not self.query_one(Compose).display:
-            lst.focus()
+            self.set_focus(lst)  # at once: a deferred focus() could land after the pane opened
 
     def explain_empty(self) -> None:
         """Each empty tab says why it is empty and what to do about it."""
