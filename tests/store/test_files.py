@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -171,3 +172,15 @@ def test_prune_shrinks_the_file_and_keeps_what_is_protected(tmp_path: Path, cloc
     assert cache.check() == "ok"
     cache.close()
     assert (tmp_path / "state.sqlite3").read_bytes() == state_bytes
+
+
+def test_a_cache_in_a_shared_sticky_directory_leaves_the_directory_open(tmp_path: Path) -> None:
+    """A cache file put straight in a directory like /tmp: the file is the user's alone, the directory (shared by
+    everyone, sticky) keeps its mode."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    cache = EventCache.open(shared / "cache.sqlite3")
+    cache.close()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert stat.S_IMODE((shared / "cache.sqlite3").stat().st_mode) == 0o600

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -160,14 +161,16 @@ def connect(
 def make_private(path: Path) -> None:
     """Before SQLite opens `path`: its directory is the user's alone (0700) and the file, with its -wal and -shm
     companions (which SQLite creates with the file's own mode), readable by the user only (0600). Only other
-    people's access is taken away: a directory or file the user made read-only stays read-only."""
+    people's access is taken away: a directory or file the user made read-only stays read-only. A directory with
+    the sticky bit (/tmp) is shared by design and keeps its mode: closing it would break it for everyone else."""
     parent = path.parent
     if not parent.is_dir():
         parent.mkdir(parents=True, mode=0o700, exist_ok=True)
     if os.name != "posix":  # pragma: no cover - modes mean little elsewhere
         return
     try:
-        _private(parent)
+        if not parent.stat().st_mode & stat.S_ISVTX:
+            _private(parent)
         if not path.exists():
             os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
         for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
