@@ -156,6 +156,15 @@ async def test_relays_edited_in_the_app_are_saved_and_published(tmp_path: Path) 
         second.shutdown()
 
 
+async def open_own_profile_editor(app: Watched, pilot: Any, me: SecretKey) -> None:
+    """From the feed, open your own profile and press e, as a person would."""
+    await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
+    app.open_profile(me.public_key)
+    await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
+    await pilot.press("e")
+    await wait_for(pilot, lambda: isinstance(app.screen, ProfileEditor))
+
+
 async def test_the_profile_editor_publishes_the_fields_and_keeps_the_rest(tmp_path: Path) -> None:
     relay, url = await local_relay()
     try:
@@ -165,11 +174,7 @@ async def test_the_profile_editor_publishes_the_fields_and_keeps_the_rest(tmp_pa
         keystore_with(tmp_path / "data", me)
         app = Watched(load_config(write_config(tmp_path, [url])), prompt=lambda t, c: PASSPHRASE)
         async with app.run_test(size=(120, 45)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
-            app.open_profile(me.public_key)
-            await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
-            await pilot.press("e")
-            await wait_for(pilot, lambda: isinstance(app.screen, ProfileEditor))
+            await open_own_profile_editor(app, pilot, me)
             about = app.screen.query_one("#field-about", Input)
             await wait_for(pilot, lambda: about.value == "hello")
             about.value = "edited in the app"
@@ -198,11 +203,7 @@ async def test_a_newcomer_without_a_profile_is_told_the_relays_are_asked_and_get
         keystore_with(tmp_path / "data", me)
         app = Watched(load_config(write_config(tmp_path, [url])), prompt=lambda t, c: PASSPHRASE)
         async with app.run_test(size=(120, 45)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen))
-            app.open_profile(me.public_key)
-            await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
-            await pilot.press("e")
-            await wait_for(pilot, lambda: isinstance(app.screen, ProfileEditor))
+            await open_own_profile_editor(app, pilot, me)
             assert "Asking your relays for your profile…" in app.shown
             assert app.screen.query_one("#field-name", Input).value == ""
     finally:
