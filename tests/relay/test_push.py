@@ -12,6 +12,7 @@ from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosedError
+from websockets.protocol import State
 
 from nostr_tui.protocol.filters import Filter
 from nostr_tui.protocol.keys import SecretKey
@@ -35,7 +36,7 @@ async def delivered_until_closed(url: str) -> tuple[list[str | bytes], PushConne
     assert isinstance(ws, PushConnection)
     await asyncio.wait_for(ws.wait_closed(), 5)
     got: list[str | bytes] = []
-    ws.deliver(got.append)
+    ws.deliver(lambda message, _size: got.append(message))
     return got, ws
 
 
@@ -53,19 +54,22 @@ async def test_what_a_relay_sends_before_the_reader_is_ready_reaches_it_first_an
 async def test_a_note_sent_in_fragments_arrives_whole_between_the_ones_around_it(
     make_pool: Callable[..., tuple[RelayPool, Any]], secret: SecretKey
 ) -> None:
-    notes = [note(secret, f"note {i}", 1_700_000_000 + i) for i in range(3)]
+    notes = [note(secret, f"note {i} \u00e9t\u00e9 \U0001f31e", 1_700_000_000 + i) for i in range(3)]
+    sent: list[str] = []
 
     async def handler(ws: ServerConnection) -> None:
         async for message in ws:
             frame = json.loads(message)
             if frame[0] != "REQ":
                 continue
-            texts = [json.dumps(["EVENT", frame[1], n.to_dict()]) for n in notes]
+            texts = [json.dumps(["EVENT", frame[1], n.to_dict()], ensure_ascii=False) for n in notes]
+            texts.append(json.dumps(["EOSE", frame[1]]))
+            sent.extend(texts)
             await ws.send(texts[0])
             middle = texts[1]
             await ws.send([middle[:10], middle[10:200], middle[200:]])  # one message, three frames
             await ws.send(texts[2])
-            await ws.send(json.dumps(["EOSE", frame[1]]))
+            await ws.send(texts[3])
 
     async with server(handler) as url:
         pool, _ = make_pool()
@@ -73,7 +77,9 @@ async def test_a_note_sent_in_fragments_arrives_whole_between_the_ones_around_it
         sub = pool.subscribe(Filter.make(kinds=[1]), close_on_eose=True)
         got = [r.event async for r in sub]
         assert got == notes
-        assert pool.status()[0].stats.invalid == {}
+        stats = pool.status()[0].stats
+        assert stats.invalid == {}
+        assert stats.bytes_received == sum(len(t.encode()) for t in sent)  # bytes, not characters
 
 
 async def test_text_that_is_not_utf8_ends_the_connection_with_1007_and_nothing_after_it_is_read() -> None:
@@ -175,3 +181,87 @@ def frames_of(payload: bytes) -> bytes:
     n = len(payload)
     head = bytes((0x81, n)) if n < 126 else b"\x81\x7e" + n.to_bytes(2, "big")
     return head + payload
+
+
+def ws_frame(opcode: int, payload: bytes, *, fin: bool = True) -> bytes:
+    """One unmasked websocket frame of any length form, as a server writes it."""
+    first = bytes(((0x80 if fin else 0) | opcode,))
+    n = len(payload)
+    if n < 126:
+        return first + bytes((n,)) + payload
+    if n < 1 << 16:
+        return first + b"\x7e" + n.to_bytes(2, "big") + payload
+    return first + b"\x7f" + n.to_bytes(8, "big") + payload
+
+
+async def test_frames_cut_anywhere_between_reads_arrive_whole_in_order_with_their_sizes() -> None:
+    short = '["NOTICE","short"]'
+    medium = '["NOTICE","' + "é" * 150 + '"]'  # two bytes a letter: the 16-bit length form
+    long = '["NOTICE","' + "x" * 70_000 + '"]'  # the 64-bit length form
+    parts = '["NOTICE","in three frames"]'
+    stream = b"".join([
+        ws_frame(0x1, short.encode()),
+        ws_frame(0x9, b"ping in the stream"),
+        ws_frame(0x1, medium.encode()),
+        ws_frame(0x2, b"\x00\x01binary"),
+        ws_frame(0x1, parts[:5].encode(), fin=False),
+        ws_frame(0x9, b"ping between fragments"),
+        ws_frame(0x0, parts[5:12].encode(), fin=False),
+        ws_frame(0x0, parts[12:].encode()),
+        ws_frame(0x1, long.encode()),
+        ws_frame(0x1, short.encode()),
+    ])
+    expected = [short, medium, b"\x00\x01binary", parts, long, short]
+
+    async def handler(ws: ServerConnection) -> None:
+        await ws.wait_closed()
+
+    async def read_in_pieces(url: str, cut: int) -> list[tuple[str | bytes, int]]:
+        ws = await default_connect(url, open_timeout=5, close_timeout=1, max_size=1 << 20)
+        assert isinstance(ws, PushConnection)
+        got: list[tuple[str | bytes, int]] = []
+        ws.deliver(lambda message, size: got.append((message, size)))
+        for start in range(0, len(stream), cut):  # as the socket's reads would hand them over
+            ws.data_received(stream[start : start + cut])
+        assert ws.protocol.state is State.OPEN  # both pings were answered by the library, nothing failed
+        await ws.close()
+        return got
+
+    sizes = [len(m.encode()) if isinstance(m, str) else len(m) for m in expected]
+    async with server(handler) as url:
+        for cut in (1, 2, 3, 5, 9, 126, 1000, 4096, len(stream)):
+            got = await read_in_pieces(url, cut)
+            assert [m for m, _ in got] == expected, cut
+            assert [s for _, s in got] == sizes, cut
+
+
+async def test_a_masked_frame_from_a_relay_ends_the_connection_as_a_protocol_error() -> None:
+    async def handler(ws: ServerConnection) -> None:
+        await ws.send('["NOTICE","before"]')
+        payload = b'["NOTICE","masked"]'
+        ws.transport.write(bytes((0x81, 0x80 | len(payload))) + b"\x00\x00\x00\x00" + payload)
+        await ws.wait_closed()
+
+    async with server(handler) as url:
+        got, ws = await delivered_until_closed(url)
+        assert got == ['["NOTICE","before"]']
+        closed = ws.protocol.close_exc
+        assert isinstance(closed, ConnectionClosedError) and closed.sent is not None
+        assert closed.sent.code == 1002
+
+
+async def test_a_frame_over_the_size_limit_ends_the_connection_as_too_big_without_waiting_for_it() -> None:
+    async def handler(ws: ServerConnection) -> None:
+        await ws.send('["NOTICE","before"]')
+        ws.transport.write(b"\x81\x7f" + (1 << 40).to_bytes(8, "big") + b"never all of it")
+        await ws.wait_closed()
+
+    async with server(handler) as url:
+        ws = await default_connect(url, open_timeout=5, close_timeout=1, max_size=1 << 16)
+        await asyncio.wait_for(ws.wait_closed(), 5)
+        got: list[str | bytes] = []
+        ws.deliver(lambda message, _size: got.append(message))
+        assert got == ['["NOTICE","before"]']
+        closed = ws.protocol.close_exc
+        assert isinstance(closed, ConnectionClosedError) and closed.sent is not None
+        assert closed.sent.code == 1009

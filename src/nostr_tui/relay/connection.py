@@ -268,13 +268,13 @@ class Relay:
         turn = self._frames_per_turn
         loop = asyncio.get_running_loop()
         failure: list[BaseException] = []
-        held: deque[str | bytes] = deque()
+        held: deque[tuple[str | bytes, int]] = deque()
         waiting: asyncio.Task[None] | None = None
         count = 0  # frames handled since the loop last ran something else
 
-        def full_after(message: str | bytes) -> bool:
+        def full_after(message: str | bytes, size: int) -> bool:
             alive.seen()
-            dispatch.handle(message)
+            dispatch.handle(message, size)
             return self._full()
 
         def fail(exc: BaseException) -> None:  # a bug must end this connection, not the socket's reader
@@ -295,7 +295,7 @@ class Relay:
                     else:
                         await asyncio.sleep(0)
                     for _ in range(min(turn, len(held))):
-                        if full_after(held.popleft()):
+                        if full_after(*held.popleft()):
                             break
                     if not held and not self._full():
                         break
@@ -305,18 +305,18 @@ class Relay:
                 waiting = None
                 ws.resume_reading()
 
-        def on_message(message: str | bytes) -> None:
+        def on_message(message: str | bytes, size: int) -> None:
             nonlocal waiting, count
             if failure:
                 return
             if waiting is not None:
-                held.append(message)
+                held.append((message, size))
                 return
             if count == 0:
                 loop.call_soon(new_turn)
             count += 1
             try:
-                full = full_after(message)
+                full = full_after(message, size)
             except Exception as exc:
                 fail(exc)
                 return

@@ -146,15 +146,17 @@ class Dispatch:
 
     # ------------------------------------------------------------ incoming frames
 
-    def handle(self, message: str | bytes) -> None:
-        """One frame from the relay."""
+    def handle(self, message: str | bytes, size: int = -1) -> None:
+        """One frame from the relay (`size`: its length in bytes, when the connection knows it)."""
         stats = self._stats
         stats.frames += 1
         if isinstance(message, bytes):
             stats.bytes_received += len(message)
             stats.invalid["binary frame"] += 1
             return
-        stats.bytes_received += len(message) if message.isascii() else len(message.encode())
+        if size < 0:
+            size = len(message) if message.isascii() else len(message.encode())
+        stats.bytes_received += size
         if message.startswith('["EVENT"'):
             peek = peek_event_ids(message)
             if peek is not None:

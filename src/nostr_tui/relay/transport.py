@@ -10,6 +10,8 @@ from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.frames import CloseCode, Frame, Opcode
+from websockets.protocol import State
+from websockets.streams import StreamReader
 from websockets.uri import WebSocketURI, parse_uri
 
 ConnectFn = Callable[..., Awaitable[Any]]
@@ -33,30 +35,38 @@ class PushConnection(ClientConnection):
     The library's own reader queues every frame for `recv()`, and the reading task then wakes once per
     message to take it: for a relay that streams thousands of small EVENT frames, that queue and the task's
     turns cost about 2 us a message on top of the 6 us of reading it. Here `deliver(callback)` is called once,
-    and every message (text as `str`, binary as `bytes`, a fragmented one whole) goes to the callback, in
-    order, from the socket's own read. Messages that came before `deliver` (an AUTH challenge right after the
-    handshake) are handed over first. The callback pauses the socket with `pause_reading()` when it cannot
-    keep up.
+    and every message (text as `str`, binary as `bytes`, a fragmented one whole) goes to the callback with its
+    size in bytes, in order, from the socket's own read. Messages that came before `deliver` (an AUTH
+    challenge right after the handshake) are handed over first. The callback pauses the socket with
+    `pause_reading()` when it cannot keep up.
 
-    Everything else (handshake, ping and pong, close, the size limit) is the library's. Text that is not
-    UTF-8 fails the connection with close code 1007, as the library's reader does; then nothing more is
-    delivered. Async iteration is not available on such a connection.
+    Once the handshake is done and the library's parser waits between frames with nothing buffered, the
+    socket's reads are split into frames here: a whole unfragmented text or binary frame without extension
+    bits is delivered at once (0.8 us a frame before UTF-8 decoding, against 2.7 us in the library's parser,
+    a chain of Python generators). Every other frame (ping, pong, close, fragments, a compressed message) is
+    handed whole to the library, which then waits between frames again; a masked frame, or one over the
+    size limit, goes to the library with all after it, and the library fails the connection. Everything
+    else (handshake, ping and pong, close, the size limit) is the library's. Text that is not UTF-8 fails
+    the connection with close code 1007, as the library's reader does; then nothing more is delivered.
+    Async iteration is not available on such a connection.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._deliver: Callable[[Message], None] | None = None
-        self._early: list[Message] = []
+        self._deliver: Callable[[Message, int], None] | None = None
+        self._early: list[tuple[Message, int]] = []
         self._parts: list[bytes] = []
         self._text = False
         self._failed = False
+        self._split = False  # the library's parser is between frames: whole frames are split off here
+        self._rest = b""  # the start of a frame not read whole yet (while splitting)
 
-    def deliver(self, callback: Callable[[Message], None]) -> None:
-        """Send every message to `callback` from now on, those that already came first."""
+    def deliver(self, callback: Callable[[Message, int], None]) -> None:
+        """Send every message to `callback(message, size in bytes)` from now on, those that already came first."""
         early, self._early = self._early, []
         self._deliver = callback
-        for message in early:
-            callback(message)
+        for message, size in early:
+            callback(message, size)
         if len(early) >= MAX_EARLY:
             self.resume_reading()
 
@@ -69,6 +79,73 @@ class PushConnection(ClientConnection):
         """Read the socket again."""
         if not self.transport.is_closing():
             self.transport.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        if not self._split:
+            super().data_received(data)
+            self._split = self._between_frames()
+            return
+        buf = self._rest + data if self._rest else data
+        pos, whole = self._split_frames(buf)
+        if whole:
+            self._rest = buf[pos:]
+            return
+        self._rest = b""
+        self._split = False
+        if pos < len(buf) and not self._failed:
+            super().data_received(buf[pos:])
+            self._split = self._between_frames()
+
+    def _split_frames(self, buf: bytes) -> tuple[int, bool]:
+        """Handle the whole frames at the start of `buf`: (where the rest starts, True when it is the start
+        of a frame still to come whole, False when the rest is the library's to read)."""
+        protocol = self.protocol
+        limit = protocol.max_message_size
+        end = len(buf)
+        pos = 0
+        while pos < end:
+            if end - pos < 10:  # a header may be incomplete
+                if end - pos < 2:
+                    return pos, True
+                size = buf[pos + 1] & 0x7F
+                if (size == 126 and end - pos < 4) or (size == 127 and end - pos < 10):
+                    return pos, True
+            first = buf[pos]
+            size = buf[pos + 1]
+            if size & 0x80:  # a masked frame from a server: the library fails the connection
+                return pos, False
+            head = 2
+            if size == 126:
+                size = int.from_bytes(buf[pos + 2 : pos + 4])
+                head = 4
+            elif size == 127:
+                size = int.from_bytes(buf[pos + 2 : pos + 10])
+                head = 10
+            if limit is not None and size > limit:
+                return pos, False
+            stop = pos + head + size
+            if stop > end:
+                return pos, True
+            if (first == 0x81 or first == 0x82) and not protocol.expect_continuation_frame:
+                self._message(memoryview(buf)[pos + head : stop], first == 0x81)
+            else:  # control frames, fragments, extensions: the library's
+                super().data_received(buf[pos:stop])
+                if not self._between_frames():
+                    return stop, False
+            pos = stop
+            if self._failed:
+                return pos, False
+        return pos, True
+
+    def _between_frames(self) -> bool:
+        """True when the library's frame parser waits for the start of a frame with nothing buffered."""
+        protocol = self.protocol
+        if protocol.state is not State.OPEN or protocol.reader.buffer or self._failed:
+            return False
+        gen: Any = protocol.parser
+        while getattr(gen, "gi_yieldfrom", None) is not None:
+            gen = gen.gi_yieldfrom
+        return getattr(gen, "gi_code", None) is StreamReader.at_eof.__code__
 
     def process_event(self, event: Any) -> None:
         if type(event) is not Frame or self._failed:
@@ -103,9 +180,9 @@ class PushConnection(ClientConnection):
             message = bytes(data)
         deliver = self._deliver
         if deliver is not None:
-            deliver(message)
+            deliver(message, len(data))
             return
-        self._early.append(message)
+        self._early.append((message, len(data)))
         if len(self._early) == MAX_EARLY:
             self.pause_reading()
 

@@ -206,10 +206,10 @@ class _RecordingSocket:
             except ValueError:
                 pass
 
-    def deliver(self, callback: Callable[[str | bytes], None]) -> None:
-        def recorded(message: str | bytes) -> None:
+    def deliver(self, callback: Callable[[str | bytes, int], None]) -> None:
+        def recorded(message: str | bytes, size: int) -> None:
             self._record(message)
-            callback(message)
+            callback(message, size)
 
         self._ws.deliver(recorded)
 
