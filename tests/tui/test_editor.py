@@ -1,5 +1,6 @@
 """In a real terminal (tmux): ctrl+e in the compose pane opens $VISUAL/$EDITOR (the app suspends for it) and, back
-in the app, the text is the editor's and the cursor is at its end; keys typed ahead of the compose pane go into it."""
+in the app, the text is the editor's and the cursor is at its end; keys typed ahead of the compose pane, or of a
+dialog asking for a line of text, go into it."""
 
 from __future__ import annotations
 
@@ -85,3 +86,32 @@ def test_what_is_typed_at_once_after_c_goes_into_the_pane(tmux_app: Tmux) -> Non
     tmux_app.keys("3chello", literal=True)
     shown = tmux_app.wait_for("5 characters")
     assert "▊ hello" in shown
+
+
+def test_a_relay_url_typed_at_once_after_a_goes_into_the_dialog(tmux_app: Tmux) -> None:
+    """On the relays screen, "awss://typed.example" in one read: a opens the dialog and the URL is in its field
+    (not lost, nor taken as the screen's w, d and r keys, which would toggle or remove the relay)."""
+    tmux_app.wait_for("relays 1/1 connected")
+    tmux_app.keys("R")
+    tmux_app.wait_for("Toggle write")
+    tmux_app.keys("awss://typed.example", literal=True)
+    shown = tmux_app.wait_for("▊  wss://typed.example")
+    assert "Relay URL" in shown
+    tmux_app.keys("Enter")
+    shown = tmux_app.wait_for("wss://typed.example  ")  # a row of the relays table
+    assert "ws://127.0.0.1" in shown  # the demo relay is still there, with its flags
+    assert " rw " in shown
+
+
+def test_a_key_pasted_at_once_after_i_goes_into_the_hidden_field(tmux_app: Tmux) -> None:
+    """On the accounts screen, i opens the choices; there "i" and a pasted key in one read open the key dialog
+    with the whole paste in its field (shown as dots)."""
+    tmux_app.wait_for("relays 1/1 connected")
+    tmux_app.keys("K")
+    tmux_app.wait_for("Generate/import")
+    tmux_app.keys("i")
+    tmux_app.wait_for("import a key you have")
+    tmux_app.keys("i" + "x" * 20, literal=True)
+    shown = tmux_app.wait_for("•" * 20)
+    assert "Paste your nsec" in shown
+    assert "▊  " + "•" * 20 + " " in shown  # all twenty, and nothing else

@@ -31,7 +31,7 @@ class KeysScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="keys.back"),
         Binding("enter", "use", "Switch to", id="keys.use", priority=True),  # the table would take Enter
-        Binding("g,i", "add", "Generate/import", id="keys.add"),
+        Binding("g,i", "add", "Generate/import", id="keys.add", priority=True),  # the next key reaches its choices
         Binding("e", "export", "Copy npub", id="keys.export"),
         Binding("p", "profile", "Profile", id="keys.profile"),
     ]

@@ -37,7 +37,9 @@ class RelaysScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="relays.back"),
-        Binding("a", "add", "Add", id="relays.add"),
+        # priority: the dialog opens as the key arrives, so a URL typed or pasted right after it goes into its
+        # field, not to this screen's w, d and r; a confirmation (d, P) still waits for its own y
+        Binding("a", "add", "Add", id="relays.add", priority=True),
         Binding("d", "remove", "Remove", id="relays.remove"),
         Binding("r", "toggle_flag('read')", "Toggle read", id="relays.toggle_read"),
         Binding("w", "toggle_flag('write')", "Toggle write", id="relays.toggle_write"),

@@ -35,10 +35,11 @@ NAME_PROMPT = "A name for this account (letters, digits, '.', '_' or '-'; Enter 
 class WelcomeScreen(ModalScreen[None]):
     """The choices to add an account; each asks for a name, then the key or the passphrase."""
 
+    # priority: each dialog opens as its key arrives, so what is typed or pasted right after goes into its field
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g", "generate", "Generate key", id="welcome.generate"),
-        Binding("i", "import_key", "Import key", id="welcome.import"),
-        Binding("r", "read_only", "Read only (npub)", id="welcome.read_only"),
+        Binding("g", "generate", "Generate key", id="welcome.generate", priority=True),
+        Binding("i", "import_key", "Import key", id="welcome.import", priority=True),
+        Binding("r", "read_only", "Read only (npub)", id="welcome.read_only", priority=True),
         Binding("escape", "close", "Later", id="welcome.close"),
     ]
 
