@@ -40,6 +40,13 @@ async def delivered_until_closed(url: str) -> tuple[list[str | bytes], PushConne
     return got, ws
 
 
+def close_code_sent(ws: PushConnection) -> int:
+    """The close code this side sent when it failed the connection."""
+    closed = ws.protocol.close_exc
+    assert isinstance(closed, ConnectionClosedError) and closed.sent is not None
+    return closed.sent.code
+
+
 async def test_what_a_relay_sends_before_the_reader_is_ready_reaches_it_first_and_in_order() -> None:
     async def handler(ws: ServerConnection) -> None:
         for text in ('["AUTH","challenge"]', '["NOTICE","hello"]', '["NOTICE","again"]'):
@@ -93,9 +100,7 @@ async def test_text_that_is_not_utf8_ends_the_connection_with_1007_and_nothing_a
     async with server(handler) as url:
         got, ws = await delivered_until_closed(url)
         assert got == ['["NOTICE","before"]']
-        closed = ws.protocol.close_exc
-        assert isinstance(closed, ConnectionClosedError) and closed.sent is not None
-        assert closed.sent.code == 1007
+        assert close_code_sent(ws) == 1007
 
 
 async def test_a_message_in_too_many_fragments_ends_the_connection_as_too_big() -> None:
@@ -106,9 +111,7 @@ async def test_a_message_in_too_many_fragments_ends_the_connection_as_too_big() 
     async with server(handler) as url:
         got, ws = await delivered_until_closed(url)
         assert got == []
-        closed = ws.protocol.close_exc
-        assert isinstance(closed, ConnectionClosedError) and closed.sent is not None
-        assert closed.sent.code == 1009
+        assert close_code_sent(ws) == 1009
 
 
 async def test_a_relay_whose_text_is_broken_is_reported_and_reconnected(
@@ -245,9 +248,7 @@ async def test_a_masked_frame_from_a_relay_ends_the_connection_as_a_protocol_err
     async with server(handler) as url:
         got, ws = await delivered_until_closed(url)
         assert got == ['["NOTICE","before"]']
-        closed = ws.protocol.close_exc
-        assert isinstance(closed, ConnectionClosedError) and closed.sent is not None
-        assert closed.sent.code == 1002
+        assert close_code_sent(ws) == 1002
 
 
 async def test_a_frame_over_the_size_limit_ends_the_connection_as_too_big_without_waiting_for_it() -> None:
@@ -262,6 +263,4 @@ async def test_a_frame_over_the_size_limit_ends_the_connection_as_too_big_withou
         got: list[str | bytes] = []
         ws.deliver(lambda message, _size: got.append(message))
         assert got == ['["NOTICE","before"]']
-        closed = ws.protocol.close_exc
-        assert isinstance(closed, ConnectionClosedError) and closed.sent is not None
-        assert closed.sent.code == 1009
+        assert close_code_sent(ws) == 1009
