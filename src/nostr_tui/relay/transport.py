@@ -104,23 +104,17 @@ class PushConnection(ClientConnection):
         end = len(buf)
         pos = 0
         while pos < end:
-            if end - pos < 10:  # a header may be incomplete
-                if end - pos < 2:
-                    return pos, True
-                size = buf[pos + 1] & 0x7F
-                if (size == 126 and end - pos < 4) or (size == 127 and end - pos < 10):
-                    return pos, True
+            if end - pos < 2:
+                return pos, True
             first = buf[pos]
             size = buf[pos + 1]
             if size & 0x80:  # a masked frame from a server: the library fails the connection
                 return pos, False
-            head = 2
-            if size == 126:
-                size = int.from_bytes(buf[pos + 2 : pos + 4])
-                head = 4
-            elif size == 127:
-                size = int.from_bytes(buf[pos + 2 : pos + 10])
-                head = 10
+            head = 2 if size < 126 else 4 if size == 126 else 10
+            if end - pos < head:  # the extended length has not come yet
+                return pos, True
+            if head > 2:
+                size = int.from_bytes(buf[pos + 2 : pos + head])
             if limit is not None and size > limit:
                 return pos, False
             stop = pos + head + size
