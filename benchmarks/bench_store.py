@@ -21,6 +21,7 @@ from pathlib import Path
 from nostr_tui.protocol.event import Event
 from nostr_tui.store import EventCache
 from nostr_tui.store.aio import Store
+from nostr_tui.store.rules import keyed_in
 
 from .common import Figure, best_of, interleaved
 
@@ -207,7 +208,7 @@ def bench_thread(cache: EventCache) -> list[Figure]:
     conn = cache.connection
     wanted = json.dumps([root.id] + [r.id for r in replies])
     rowids = [r[0] for r in conn.execute(
-        "SELECT n FROM events WHERE id IN (SELECT value FROM json_each(?))", (wanted,))]
+        f"SELECT n FROM events WHERE {keyed_in('id', ':w')}", {"w": wanted})]
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
     loaded = cache.thread(root.id)

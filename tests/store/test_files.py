@@ -34,9 +34,42 @@ def test_a_version_1_cache_is_migrated(tmp_path: Path, clock: Clock) -> None:
         )
     db.close()
     cache = EventCache.open(path, clock=clock)
-    assert schema_version(cache.connection) == len(CACHE_MIGRATIONS) == 5
+    assert schema_version(cache.connection) == len(CACHE_MIGRATIONS) == 6
     assert cache.search("root NOTE") == [root]
     assert cache.counts([root.id])[root.id].replies == 1
+    cache.close()
+
+
+def test_a_version_5_cache_keeps_every_event_and_relation_when_its_indexes_become_prefix_indexes(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "cache.sqlite3"
+    db = connect(path, incremental_vacuum=True)
+    assert migrate(db, CACHE_MIGRATIONS, "event cache", upto=5) == 5
+    root = make_event(A, 1, 1, content="the zebra root")
+    reply = make_event(B, 2, 1, [["e", root.id, "", "root"], ["p", A]], "a zebra reply")
+    like = make_event(C, 3, 7, [["e", root.id], ["p", A]], "+")
+    profile = make_event(B, 4, 0, content='{"name":"b"}')
+    old = EventCache(db, clock)  # version 5 tables, written by today's statements
+    old.add([root, reply, like, profile], relay="wss://one.example")
+    old.add_seen([(root.id, "wss://two.example")])
+    old.index_some()
+    old.add([make_event(C, 5, 1, content="queued zebra, not yet indexed")])
+    before = (old.thread(root.id), old.counts([root.id]), old.profiles([B]), old.search("zebra"), old.seen_on(root.id))
+    db.close()
+    cache = EventCache.open(path, clock=clock)
+    conn = cache.connection
+    assert schema_version(conn) == len(CACHE_MIGRATIONS)
+    after = (cache.thread(root.id), cache.counts([root.id]), cache.profiles([B]), cache.search("zebra"),
+             cache.seen_on(root.id))
+    assert after == before
+    assert [e.content for e in after[0]] == ["the zebra root", "a zebra reply", "+"]
+    assert after[1][root.id].replies == 1 and after[1][root.id].reactions == 1
+    assert len(after[3]) == 3 and after[4] == ["wss://one.example", "wss://two.example"]
+    assert cache.query(Filter.make(tags={"p": [A]})) == [like, reply]
+    assert not [i for i in conn.execute("PRAGMA index_list(events)") if i[1].startswith("sqlite_autoindex")]
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert cache.add([reply])[0] == "duplicate"
     cache.close()
 
 

@@ -30,24 +30,36 @@ def assert_indexed(lines: list[str], must_use: str) -> None:
 
 @pytest.fixture
 def filled(cache: EventCache) -> EventCache:
-    cache.add([make_event(pk, t, k) for pk in AUTHORS[:50] for t in range(3) for k in (0, 1, 7)])
+    notes = [make_event(pk, t, 1, content=f"note {t}") for pk in AUTHORS[:50] for t in range(3)]
+    profiles = [make_event(pk, 0, 0) for pk in AUTHORS[:50]]
+    # Replies and reactions to those notes, so that the tag and relation indexes have the statistics of a
+    # real cache (an empty table's statistics make any plan look as good as a scan).
+    replies = [make_event(AUTHORS[i % 50], 10 + i, 1, [["e", n.id, "", "root"], ["p", n.pubkey]], f"re {i}")
+               for i, n in enumerate(notes)]
+    reactions = [make_event(AUTHORS[(i + 7) % 50], 20 + i, 7, [["e", n.id], ["p", n.pubkey]], "+")
+                 for i, n in enumerate(notes)]
+    cache.add([*notes, *profiles, *replies, *reactions])
     cache.connection.execute("ANALYZE")
     return cache
 
 
 STATEMENTS = {
-    "feed heads": (lambda: r.feed_heads_sql(AUTHORS, [1, 6], (100, NOTE), 5), "ev_author (pubkey=? AND kind=?"),
+    "feed heads": (lambda: r.feed_heads_sql(AUTHORS, [1, 6], (100, NOTE), 5), "ev_author (<expr>=? AND kind=?"),
     "feed window": (
         lambda: r.feed_window_sql(AUTHORS, [1, 6], (100, NOTE), 50, 50, 5),
-        "ev_author (pubkey=? AND kind=? AND created_at",
+        "ev_author (<expr>=? AND kind=? AND created_at",
     ),
-    "thread": (lambda: r.thread_sql(NOTE, None, 5), "tags USING PRIMARY KEY (name=? AND value=?)"),
-    "replies": (lambda: r.related_sql(NOTE, Relation.REPLY, 5), "refs USING PRIMARY KEY (target=? AND rel=?)"),
-    "counts": (lambda: r.counts_sql([NOTE] * 50, 5), "USING PRIMARY KEY (target=?)"),
-    "profiles": (lambda: r.profiles_sql(AUTHORS, 5), "ev_author (pubkey=? AND kind=?)"),
+    "thread": (lambda: r.thread_sql(NOTE, None, 5), "tags USING INDEX tag_key (name=? AND <expr>=?)"),
+    "replies": (lambda: r.related_sql(NOTE, Relation.REPLY, 5), "refs USING INDEX ref_key (<expr>=? AND rel=?)"),
+    "counts": (lambda: r.counts_sql([NOTE] * 50, 5), "USING INDEX ref_key (<expr>=?)"),
+    "profiles": (lambda: r.profiles_sql(AUTHORS, 5), "ev_author (<expr>=? AND kind=?)"),
     "search": (lambda: filter_sql(Filter.make(search="hello world", limit=20), 5), "fts VIRTUAL TABLE INDEX 0:M"),
+    "event by id": (lambda: filter_sql(Filter.make(ids=[NOTE]), 5), "ev_id (<expr>=?)"),
+    "events by ids": (lambda: filter_sql(Filter.make(ids=[NOTE, "cd" * 32]), 5), "ev_id (<expr>=?)"),
     "kind page": (lambda: filter_sql(Filter.make(kinds=[1], limit=20), 5), "ev_kind (kind=?)"),
-    "tag query": (lambda: filter_sql(Filter.make(tags={"p": AUTHORS[:3]}), 5), "tags USING PRIMARY KEY"),
+    "tag query": (
+        lambda: filter_sql(Filter.make(tags={"p": AUTHORS[:3]}), 5), "tags USING INDEX tag_key (name=? AND <expr>=?)"
+    ),
 }
 
 
@@ -77,3 +89,51 @@ def test_thread_is_one_statement(filled: EventCache) -> None:
         filled.connection.set_trace_callback(None)
     assert len(got) == 201 and got[0] == root
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def test_every_statement_of_storing_and_deleting_is_indexed(filled: EventCache) -> None:
+    """Storing a batch (new, already cached, replaceable), recording relays seen, reading one event and where
+    it was seen, and a deletion: each statement SQLite runs finds its rows through an index."""
+    note = make_event(AUTHORS[1], 500, 1, content="to be deleted")
+    reply = make_event(AUTHORS[2], 501, 1, [["e", note.id, "", "root"], ["p", note.pubkey]], "a reply")
+    statements: list[str] = []
+    filled.connection.set_trace_callback(statements.append)
+    try:
+        filled.add([note, reply, make_event(AUTHORS[3], 502, 0, content="{}")], relay="wss://one.example")
+        filled.add([note], relay="wss://two.example")
+        filled.add_seen([(note.id, "wss://three.example"), (reply.id, "wss://three.example")])
+        assert filled.get(note.id) == note
+        assert filled.seen_on(note.id) == ["wss://one.example", "wss://three.example", "wss://two.example"]
+        filled.add([make_event(AUTHORS[1], 503, 5, [["e", note.id]])])
+    finally:
+        filled.connection.set_trace_callback(None)
+    assert filled.get(note.id) is None and filled.related(note.id, Relation.REPLY) == [reply]
+    reads = [s for s in statements if re.match(r"\s*(SELECT|DELETE|INSERT\b.*\bSELECT\b)", s, re.S | re.I)]
+    assert len(reads) >= 10
+    for sql in reads:
+        lines = [row[3] for row in filled.connection.execute("EXPLAIN QUERY PLAN " + sql)]
+        table_scan = r"SCAN (events|tags|refs|seen|e|r)\b(?! VIRTUAL)"  # json_each is aliased r too
+        scans = [ln for ln in lines if re.match(table_scan, ln) and "USING" not in ln]
+        assert not scans, (sql, lines)
+
+
+def test_values_sharing_their_indexed_prefix_are_told_apart(cache: EventCache) -> None:
+    """The indexes hold the first characters of ids, pubkeys and tag values; lookups still compare them whole."""
+    a = make_event(AUTHORS[0], 10, 1, content="first")
+    b = make_event(AUTHORS[1], 11, 1, content="second")
+    twin_id = a.id[:16] + b.id[16:]  # the id of neither, with a's prefix
+    twin_pk = AUTHORS[0][:16] + AUTHORS[1][16:]
+    reply = make_event(AUTHORS[1], 12, 1, [["e", a.id, "", "root"]], "to a")
+    false_reply = make_event(AUTHORS[2], 13, 1, [["e", twin_id, "", "root"], ["p", twin_pk]], "to the twin")
+    like = make_event(AUTHORS[2], 14, 7, [["e", twin_id]], "+")
+    cache.add([a, b, reply, false_reply, like])
+    assert cache.get(twin_id) is None
+    assert cache.query(Filter.make(ids=[twin_id, b.id])) == [b]
+    assert cache.query(Filter.make(authors=[twin_pk])) == []
+    assert [e.content for e in cache.thread(a.id)] == ["first", "to a"]
+    assert cache.related(a.id, Relation.REPLY) == [reply]
+    assert cache.counts([a.id])[a.id].reactions == 0
+    assert cache.counts([twin_id])[twin_id].reactions == 1
+    assert cache.query(Filter.make(tags={"p": [AUTHORS[0]]})) == []
+    assert cache.add([make_event(AUTHORS[3], 20, 1, content="x")])[0] == "stored"
+    assert cache.seen_on(twin_id) == []

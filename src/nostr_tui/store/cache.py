@@ -14,7 +14,7 @@ from ..protocol.event import Event, is_ephemeral
 from .db import Database, SchemaTooNewError, connect, migrate, move_aside
 from .errors import CacheCorruptError, StoreError, StoreUnwritableError, describe, is_corruption, unwritable_reason
 from .reads import CacheReads, row_event
-from .rules import expiration_of, newer, parse_address, ref_rows, slot_of, tag_rows
+from .rules import expiration_of, keyed_eq, newer, parse_address, ref_rows, slot_of, tag_rows
 from .schema import CACHE_MIGRATIONS
 from .sqlfilter import EVENT_COLUMNS, contains_all
 from .writes import (
@@ -43,8 +43,10 @@ def delete_rows(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str, in
         n, event = row[0], row_event(row[1:])
         tags += tag_rows(event, n)
         refs += ref_rows(event, n)
-    conn.executemany("DELETE FROM tags WHERE name = ? AND value = ? AND created_at = ? AND eid = ?", tags)
-    conn.executemany("DELETE FROM refs WHERE target = ? AND rel = ? AND eid = ?", refs)
+    conn.executemany(f"DELETE FROM tags WHERE name = :n AND {keyed_eq('value', ':v')} AND eid = :e",
+                     [{"n": name, "v": value, "e": eid} for name, value, _, eid in tags])
+    conn.executemany(f"DELETE FROM refs WHERE {keyed_eq('target', ':t')} AND rel = :r AND eid = :e",
+                     [{"t": target, "r": rel, "e": eid} for target, rel, eid in refs])
     unindex(conn, [(r[0], r[6]) for r in rows])
     conn.executemany("DELETE FROM seen WHERE eid = ?", [(r[0],) for r in rows])
     conn.executemany("DELETE FROM events WHERE n = ?", [(r[0],) for r in rows])
@@ -193,7 +195,7 @@ class EventCache(CacheReads):
                 by_event.setdefault(event_id, []).append(rid)
             self._db.conn.execute(
                 "INSERT OR IGNORE INTO seen(eid, rid) SELECT e.n, r.value FROM json_each(?) AS j "
-                "JOIN events AS e ON e.id = j.value ->> 0 JOIN json_each(j.value -> 1) AS r",
+                f"JOIN events AS e ON {keyed_eq('e.id', '(j.value ->> 0)')} JOIN json_each(j.value -> 1) AS r",
                 (json.dumps(list(by_event.items())),),
             )
 
@@ -221,7 +223,7 @@ class EventCache(CacheReads):
     def _add_one(self, conn: sqlite3.Connection, ev: Event, rid: int | None, now: int) -> AddStatus:
         if is_ephemeral(ev.kind):
             return AddStatus.EPHEMERAL
-        row = conn.execute("SELECT n FROM events WHERE id = ?", (ev.id,)).fetchone()
+        row = conn.execute(f"SELECT n FROM events WHERE {keyed_eq('id', ':id')}", {"id": ev.id}).fetchone()
         if row is not None:
             if rid is not None:
                 conn.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (row[0], rid))
@@ -253,8 +255,8 @@ class EventCache(CacheReads):
             (ev.id, ev.pubkey, ev.created_at, ev.kind, tags_json(ev.tags), ev.content, ev.sig, slot, expiration),
         ).lastrowid
         assert n is not None
-        conn.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?, ?, ?)", tag_rows(ev, n))
-        conn.executemany("INSERT OR IGNORE INTO refs VALUES (?, ?, ?)", ref_rows(ev, n))
+        conn.executemany("INSERT INTO tags VALUES (?, ?, ?, ?)", tag_rows(ev, n))
+        conn.executemany("INSERT INTO refs VALUES (?, ?, ?)", ref_rows(ev, n))
         queue_for_index(conn, n, ev.content)
         if rid is not None:
             conn.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (n, rid))
@@ -267,7 +269,8 @@ class EventCache(CacheReads):
         for target in set(ev.tag_values("e")):
             conn.execute("INSERT OR IGNORE INTO deleted_ids VALUES (?, ?)", (target, ev.pubkey))
             rows = conn.execute(
-                f"SELECT {_ROW} FROM events WHERE id = ? AND pubkey = ? AND kind != 5", (target, ev.pubkey)
+                f"SELECT {_ROW} FROM events WHERE {keyed_eq('id', ':id')} AND pubkey = :pk AND kind != 5",
+                {"id": target, "pk": ev.pubkey},
             ).fetchall()
             delete_rows(conn, rows)
         for value in set(ev.tag_values("a")):

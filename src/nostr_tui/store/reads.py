@@ -17,7 +17,7 @@ from ..protocol.event import Event
 from ..protocol.filters import Filter
 from .db import Database, file_bytes, read_rows, schema_version
 from .errors import CacheCorruptError, translated
-from .rules import Relation
+from .rules import Relation, keyed_eq, keyed_in
 from .sqlfilter import EVENT_COLUMNS, NEWEST_FIRST, filter_sql
 
 OLDEST_FIRST = "ORDER BY created_at, id"
@@ -41,7 +41,7 @@ def feed_heads_sql(authors: Iterable[str], kinds: Iterable[int], before: tuple[i
     Only the time of that note is wanted, so the probe is in the index's own order (ties need no id)."""
     keyset = "(created_at < :t OR (created_at = :t AND id > :i))" if before else "1"
     probes = [
-        f"coalesce((SELECT created_at FROM events WHERE pubkey = a.pk AND kind = {int(k)} AND "
+        f"coalesce((SELECT created_at FROM events WHERE {keyed_eq('pubkey', 'a.pk')} AND kind = {int(k)} AND "
         f"(expiration IS NULL OR expiration > :now) AND {keyset} ORDER BY created_at DESC LIMIT 1), -1)"
         for k in sorted(set(kinds))
     ]
@@ -67,7 +67,7 @@ def feed_window_sql(
     sql = (
         f"WITH a(pk) AS (SELECT DISTINCT value FROM json_each(:authors)), k(kind) AS (VALUES {kind_rows}) "
         f"SELECT {_COLUMNS_E} FROM a CROSS JOIN k CROSS JOIN events INDEXED BY ev_author "
-        f"WHERE pubkey = a.pk AND events.kind = k.kind AND created_at >= :since AND {keyset} "
+        f"WHERE {keyed_eq('pubkey', 'a.pk')} AND events.kind = k.kind AND created_at >= :since AND {keyset} "
         f"AND (expiration IS NULL OR expiration > :now) {NEWEST_FIRST} LIMIT :limit"
     )
     params: dict[str, object] = {
@@ -82,8 +82,8 @@ def thread_sql(root_id: str, kinds: Iterable[int] | None, now: int) -> Statement
     """The root and every event with an `e` tag naming it, oldest first."""
     kind_cond = f"AND kind IN ({_kinds_sql(kinds)})" if kinds is not None else ""
     sql = (
-        f"SELECT {EVENT_COLUMNS} FROM events WHERE (id = :root OR n IN "
-        "(SELECT eid FROM tags WHERE name = 'e' AND value = :root)) "
+        f"SELECT {EVENT_COLUMNS} FROM events WHERE ({keyed_eq('id', ':root')} OR n IN "
+        f"(SELECT eid FROM tags WHERE name = 'e' AND {keyed_eq('value', ':root')})) "
         f"AND (expiration IS NULL OR expiration > :now) {kind_cond} {OLDEST_FIRST}"
     )
     return sql, {"root": root_id, "now": now}
@@ -92,7 +92,8 @@ def thread_sql(root_id: str, kinds: Iterable[int] | None, now: int) -> Statement
 def related_sql(note_id: str, relation: Relation, now: int) -> Statement:
     """Events in `relation` to the note (its replies, reactions, reposts or quotes), oldest first."""
     sql = (
-        f"SELECT {EVENT_COLUMNS} FROM events WHERE n IN (SELECT eid FROM refs WHERE target = :id AND rel = :rel) "
+        f"SELECT {EVENT_COLUMNS} FROM events WHERE n IN "
+        f"(SELECT eid FROM refs WHERE {keyed_eq('target', ':id')} AND rel = :rel) "
         f"AND (expiration IS NULL OR expiration > :now) {OLDEST_FIRST}"
     )
     return sql, {"id": note_id, "rel": int(relation), "now": now}
@@ -102,7 +103,7 @@ def counts_sql(note_ids: Iterable[str], now: int) -> Statement:
     """Per note and relation, how many live events refer to it."""
     sql = (
         "SELECT r.target, r.rel, count(*) AS c FROM refs AS r JOIN events AS e ON e.n = r.eid "
-        "WHERE r.target IN (SELECT value FROM json_each(:ids)) "
+        f"WHERE {keyed_in('r.target', ':ids')} "
         "AND (e.expiration IS NULL OR e.expiration > :now) GROUP BY r.target, r.rel"
     )
     return sql, {"ids": json.dumps(sorted(set(note_ids))), "now": now}
@@ -112,7 +113,7 @@ def marks_sql(note_ids: Iterable[str], pubkey: str, now: int) -> Statement:
     """Which relations one author's live events have to each of the notes (a reply, a reaction, a repost)."""
     sql = (
         "SELECT DISTINCT r.target, r.rel FROM refs AS r JOIN events AS e ON e.n = r.eid "
-        "WHERE r.target IN (SELECT value FROM json_each(:ids)) AND e.pubkey = :pk "
+        f"WHERE {keyed_in('r.target', ':ids')} AND e.pubkey = :pk "
         "AND (e.expiration IS NULL OR e.expiration > :now)"
     )
     return sql, {"ids": json.dumps(sorted(set(note_ids))), "pk": pubkey, "now": now}
@@ -122,7 +123,7 @@ def profiles_sql(pubkeys: Iterable[str], now: int, kind: int = 0) -> Statement:
     """The kind-0 metadata events (or another replaceable kind) of the given authors."""
     sql = (
         f"SELECT {EVENT_COLUMNS} FROM events WHERE kind = {int(kind)} "
-        "AND pubkey IN (SELECT value FROM json_each(:pks)) AND (expiration IS NULL OR expiration > :now)"
+        f"AND {keyed_in('pubkey', ':pks')} AND (expiration IS NULL OR expiration > :now)"
     )
     return sql, {"pks": json.dumps(sorted(set(pubkeys))), "now": now}
 
@@ -280,8 +281,8 @@ class CacheReads:
         with self._guard():
             rows = self._db.conn.execute(
                 "SELECT r.url FROM events e JOIN seen s ON s.eid = e.n JOIN relays r ON r.rid = s.rid "
-                "WHERE e.id = ? ORDER BY r.url",
-                (event_id,),
+                f"WHERE {keyed_eq('e.id', ':id')} ORDER BY r.url",
+                {"id": event_id},
             ).fetchall()
         return [r[0] for r in rows]
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 
 from ..protocol.filters import Filter
-from .rules import INT64_MAX, INT64_MIN, search_words
+from .rules import INT64_MAX, INT64_MIN, keyed_eq, keyed_in, search_words
 
 EVENT_COLUMNS = "id, pubkey, created_at, kind, tags, content, sig"
 NEWEST_FIRST = "ORDER BY created_at DESC, id"
@@ -49,12 +49,13 @@ def filter_sql(flt: Filter, now: int) -> tuple[str, list[object]] | None:
             continue
         if not values:
             return None
+        keyed = column != "kind"  # ids and pubkeys are indexed by their first characters (the `?` twice)
         if len(values) == 1:  # an equality lets an index deliver rows already in order
-            where.append(f"{column} = ?")
-            params.append(values[0])
+            where.append(keyed_eq(column, "?") if keyed else f"{column} = ?")
+            params += [values[0]] * (2 if keyed else 1)
         else:
-            where.append(f"{column} IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(values))
+            where.append(keyed_in(column, "?") if keyed else f"{column} IN (SELECT value FROM json_each(?))")
+            params += [json.dumps(values)] * (2 if keyed else 1)
     if flt.since is not None:
         if flt.since > INT64_MAX:
             return None
@@ -71,11 +72,11 @@ def filter_sql(flt: Filter, now: int) -> tuple[str, list[object]] | None:
         if not accepted:
             return None
         if len(accepted) == 1:
-            where.append("n IN (SELECT eid FROM tags WHERE name = ? AND value = ?)")
-            params += [name, next(iter(accepted))]
+            where.append(f"n IN (SELECT eid FROM tags WHERE name = ? AND {keyed_eq('value', '?')})")
+            params += [name, *[next(iter(accepted))] * 2]
         else:
-            where.append("n IN (SELECT eid FROM tags WHERE name = ? AND value IN (SELECT value FROM json_each(?)))")
-            params += [name, json.dumps(sorted(accepted))]
+            where.append(f"n IN (SELECT eid FROM tags WHERE name = ? AND {keyed_in('value', '?')})")
+            params += [name, *[json.dumps(sorted(accepted))] * 2]
     if flt.search is not None:
         words = search_words(flt.search)
         match = fts_query(words)

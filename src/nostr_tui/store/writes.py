@@ -28,7 +28,7 @@ import orjson
 
 from ..protocol.event import Event, Tags, is_ephemeral
 from .db import read_rows
-from .rules import expiration_of, ref_rows, slot_of, tag_rows
+from .rules import expiration_of, keyed_in, ref_rows, slot_of, tag_rows
 
 INDEX_CHUNK = 2000
 """Pending notes moved into the search index per transaction."""
@@ -106,12 +106,12 @@ def insert_rows(conn: sqlite3.Connection, head: str, width: int, rows: Sequence[
 
 def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None, now: int) -> list[AddStatus]:
     """Store plain events (in one open transaction), a status for each, in order."""
-    ids = (_ids_json(events),)
+    ids = {"ids": _ids_json(events)}
     known: dict[str, int] = dict(
-        read_rows(conn, "SELECT id, n FROM events WHERE id IN (SELECT value FROM json_each(?))", ids, "id, n")
+        read_rows(conn, f"SELECT id, n FROM events WHERE {keyed_in('id', ':ids')}", ids, "id, n")
     )
     deleted = {(i, p) for i, p in read_rows(
-        conn, "SELECT id, pubkey FROM deleted_ids WHERE id IN (SELECT value FROM json_each(?))", ids, "id, pubkey"
+        conn, "SELECT id, pubkey FROM deleted_ids WHERE id IN (SELECT value FROM json_each(:ids))", ids, "id, pubkey"
     )}
     n = next_row(conn)
     statuses: list[AddStatus] = []
@@ -146,8 +146,8 @@ def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None
         statuses.append(AddStatus.STORED)
         n += 1
     insert_rows(conn, "INSERT INTO events(n, id, pubkey, created_at, kind, tags, content, sig, expiration)", 9, rows)
-    insert_rows(conn, "INSERT OR IGNORE INTO tags(name, value, created_at, eid)", 4, tags)
-    insert_rows(conn, "INSERT OR IGNORE INTO refs(target, rel, eid)", 3, refs)
+    insert_rows(conn, "INSERT INTO tags(name, value, created_at, eid)", 4, tags)
+    insert_rows(conn, "INSERT INTO refs(target, rel, eid)", 3, refs)
     insert_rows(conn, "INSERT INTO fts_pending(n)", 1, pending)
     insert_rows(conn, "INSERT OR IGNORE INTO seen(eid, rid)", 2, seen)
     return statuses
