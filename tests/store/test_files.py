@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import stat
 from collections.abc import Iterator, Sequence
@@ -34,23 +35,24 @@ def test_a_version_1_cache_is_migrated(tmp_path: Path, clock: Clock) -> None:
         )
     db.close()
     cache = EventCache.open(path, clock=clock)
-    assert schema_version(cache.connection) == len(CACHE_MIGRATIONS) == 6
+    assert schema_version(cache.connection) == len(CACHE_MIGRATIONS) == 7
     assert cache.search("root NOTE") == [root]
     assert cache.counts([root.id])[root.id].replies == 1
     cache.close()
 
 
-def test_a_version_5_cache_keeps_every_event_and_relation_when_its_indexes_become_prefix_indexes(
-    tmp_path: Path, clock: Clock
+@pytest.mark.parametrize("version", [5, 6])  # 5: whole keys; 6: 16-character prefixes
+def test_an_older_cache_keeps_every_event_and_relation_when_its_indexes_change(
+    tmp_path: Path, clock: Clock, version: int
 ) -> None:
     path = tmp_path / "cache.sqlite3"
     db = connect(path, incremental_vacuum=True)
-    assert migrate(db, CACHE_MIGRATIONS, "event cache", upto=5) == 5
+    assert migrate(db, CACHE_MIGRATIONS, "event cache", upto=version) == version
     root = make_event(A, 1, 1, content="the zebra root")
     reply = make_event(B, 2, 1, [["e", root.id, "", "root"], ["p", A]], "a zebra reply")
     like = make_event(C, 3, 7, [["e", root.id], ["p", A]], "+")
     profile = make_event(B, 4, 0, content='{"name":"b"}')
-    old = EventCache(db, clock)  # version 5 tables, written by today's statements
+    old = EventCache(db, clock)  # the old tables, written by today's statements
     old.add([root, reply, like, profile], relay="wss://one.example")
     old.add_seen([(root.id, "wss://two.example")])
     old.index_some()
@@ -70,6 +72,15 @@ def test_a_version_5_cache_keeps_every_event_and_relation_when_its_indexes_becom
     assert not [i for i in conn.execute("PRAGMA index_list(events)") if i[1].startswith("sqlite_autoindex")]
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert cache.add([reply])[0] == "duplicate"
+    # The migrated indexes are the ones today's statements are written for: each lookup searches an index.
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    cache.thread(root.id), cache.counts([root.id]), cache.get(like.id), cache.seen_on(root.id)
+    cache.profiles([B]), cache.feed([A, B]), cache.query(Filter.make(tags={"p": [A]}))
+    conn.set_trace_callback(None)
+    for sql in [s for s in statements if s.lstrip().upper().startswith("SELECT")]:
+        lines = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        assert not [ln for ln in lines if re.match(r"SCAN (events|tags|refs|seen|e|r)\b(?! VIRTUAL)", ln)], (sql, lines)
     cache.close()
 
 

@@ -10,19 +10,27 @@ from ..protocol.event import Event, is_addressable, is_replaceable
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 
-KEY_CHARS = 16
-"""Leading characters of an id, pubkey or tag value that the cache's indexes hold (`substr(x, 1, 16)`).
+KEY_CHARS = {"id": 8, "pubkey": 8, "target": 8, "value": 16}
+"""Leading characters of a column's values that the cache's prefix indexes hold (`substr(x, 1, n)`): ids,
+pubkeys and the note ids relations point at (hex) by 8, tag values (any text, such as `30023:<pubkey>:<d>`
+or a hashtag) by 16.
 
 A 64-character hex string in an index is written into a random page with every insert, and a batch of
-inserts touches most of an index's pages; 16 characters make those indexes a third of the size and a batch
-of writes about a third faster. The full value stays in the row, and every lookup compares it too
-(`keyed_eq`, `keyed_in`), so two values sharing their first 16 characters are told apart: they only cost
-the lookup one more row to read."""
+inserts touches most of an index's pages: the smaller the entries, the fewer pages a commit writes. 8 hex
+characters (32 bits) tell a million ids apart with about a hundred pairs sharing a prefix; tag values keep
+16, so that the kind and pubkey of an address still tell most apart. The full value stays in the row, and
+every lookup compares it too (`keyed_eq`, `keyed_in`), so two values sharing a prefix are told apart: they
+only cost the lookup one more row to read."""
 
 
-def key_expr(column: str) -> str:
-    """The indexed expression of a column (it must be written exactly so for SQLite to use the index)."""
-    return f"substr({column}, 1, {KEY_CHARS})"
+def _chars(column: str) -> int:
+    return KEY_CHARS[column.rpartition(".")[2]]
+
+
+def key_expr(column: str, chars: int | None = None) -> str:
+    """The indexed expression of a column (it must be written exactly so for SQLite to use the index); `chars`
+    is the prefix length, by default that of the column's name in `KEY_CHARS`."""
+    return f"substr({column}, 1, {_chars(column) if chars is None else chars})"
 
 
 def keyed_eq(column: str, param: str) -> str:
@@ -31,14 +39,15 @@ def keyed_eq(column: str, param: str) -> str:
 
     The full comparison is written `+column = param`: given a plain `column = ?`, SQLite puts the value in
     place of the column everywhere else in the condition, and the prefix term no longer matches the index."""
-    return f"({key_expr(column)} = {key_expr(param)} AND +{column} = {param})"
+    chars = _chars(column)
+    return f"({key_expr(column)} = {key_expr(param, chars)} AND +{column} = {param})"
 
 
 def keyed_in(column: str, param: str) -> str:
     """SQL: `column` is one of the values of the JSON array `param`, found through the column's prefix index.
     `param` appears twice, as in `keyed_eq`."""
     return (
-        f"({key_expr(column)} IN (SELECT {key_expr('value')} FROM json_each({param})) "
+        f"({key_expr(column)} IN (SELECT {key_expr('value', _chars(column))} FROM json_each({param})) "
         f"AND +{column} IN (SELECT value FROM json_each({param})))"
     )
 

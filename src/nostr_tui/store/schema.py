@@ -7,7 +7,7 @@ import sqlite3
 
 from ..protocol.event import Event
 from .db import Migration, run_statements
-from .rules import key_expr, ref_rows
+from .rules import ref_rows
 
 _CACHE_V1 = (
     """CREATE TABLE events (
@@ -109,7 +109,7 @@ def _cache_v5(conn: sqlite3.Connection) -> None:
 
 
 _CACHE_V6 = (
-    # Ids, pubkeys and tag values are indexed by their first 16 characters (rules.KEY_CHARS), not all 64: the
+    # Ids, pubkeys and tag values are indexed by their first 16 characters, not all 64: the
     # indexes that every batch of inserts writes all over become a third of their size. The id is no longer
     # UNIQUE to SQLite (the one writer looks each id up before storing it), and tags and refs become plain
     # tables with a prefix index beside them. Row numbers are kept, so the search index and seen stay valid.
@@ -128,9 +128,9 @@ _CACHE_V6 = (
     "INSERT INTO events_v6 SELECT n, id, pubkey, created_at, kind, tags, content, sig, d, expiration FROM events",
     "DROP TABLE events",
     "ALTER TABLE events_v6 RENAME TO events",
-    f"CREATE INDEX ev_id ON events({key_expr('id')})",
+    "CREATE INDEX ev_id ON events(substr(id, 1, 16))",
     "CREATE INDEX ev_time ON events(created_at DESC)",
-    f"CREATE INDEX ev_author ON events({key_expr('pubkey')}, kind, created_at DESC)",
+    "CREATE INDEX ev_author ON events(substr(pubkey, 1, 16), kind, created_at DESC)",
     "CREATE INDEX ev_kind ON events(kind, created_at DESC)",
     "CREATE UNIQUE INDEX ev_slot ON events(pubkey, kind, d) WHERE d IS NOT NULL",
     "CREATE INDEX ev_expiration ON events(expiration) WHERE expiration IS NOT NULL",
@@ -140,12 +140,12 @@ _CACHE_V6 = (
     "INSERT INTO tags_v6 SELECT name, value, created_at, eid FROM tags",
     "DROP TABLE tags",
     "ALTER TABLE tags_v6 RENAME TO tags",
-    f"CREATE INDEX tag_key ON tags(name, {key_expr('value')})",
+    "CREATE INDEX tag_key ON tags(name, substr(value, 1, 16))",
     "CREATE TABLE refs_v6 (target TEXT NOT NULL, rel INTEGER NOT NULL, eid INTEGER NOT NULL)",
     "INSERT INTO refs_v6 SELECT target, rel, eid FROM refs",
     "DROP TABLE refs",
     "ALTER TABLE refs_v6 RENAME TO refs",
-    f"CREATE INDEX ref_key ON refs({key_expr('target')}, rel)",
+    "CREATE INDEX ref_key ON refs(substr(target, 1, 16), rel)",
 )
 
 
@@ -153,7 +153,23 @@ def _cache_v6(conn: sqlite3.Connection) -> None:
     run_statements(conn, _CACHE_V6)
 
 
-CACHE_MIGRATIONS: tuple[Migration, ...] = (_cache_v1, _cache_v2, _cache_v3, _cache_v4, _cache_v5, _cache_v6)
+_CACHE_V7 = (
+    # Ids, pubkeys and relation targets (hex) are indexed by 8 characters (rules.KEY_CHARS): the three indexes
+    # a batch of inserts writes all over lose a third of their size again. Tag values keep 16.
+    "DROP INDEX ev_id",
+    "DROP INDEX ev_author",
+    "DROP INDEX ref_key",
+    "CREATE INDEX ev_id ON events(substr(id, 1, 8))",
+    "CREATE INDEX ev_author ON events(substr(pubkey, 1, 8), kind, created_at DESC)",
+    "CREATE INDEX ref_key ON refs(substr(target, 1, 8), rel)",
+)
+
+
+def _cache_v7(conn: sqlite3.Connection) -> None:
+    run_statements(conn, _CACHE_V7)
+
+
+CACHE_MIGRATIONS: tuple[Migration, ...] = (_cache_v1, _cache_v2, _cache_v3, _cache_v4, _cache_v5, _cache_v6, _cache_v7)
 
 _STATE_V1 = (
     "CREATE TABLE outbox (id TEXT PRIMARY KEY, event TEXT NOT NULL, added_at REAL NOT NULL)",
