@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -73,3 +74,10 @@ def signed(secret: SecretKey, kind: int = 1, content: str = "", tags: Sequence[S
            created_at: int = 1_699_000_000) -> Event:
     """A really signed event."""
     return sign_event(secret, kind, content, [list(t) for t in tags], created_at)
+
+
+def table_scans(lines: list[str], *, through_index: bool = False) -> list[str]:
+    """The plan's lines that read a whole table of the cache (json_each is aliased r too, and is not one); with
+    `through_index`, also those that read all of one of its indexes (as a newest-first read with a limit may)."""
+    return [ln for ln in lines if re.match(r"SCAN (events|tags|refs|seen|e|r)\b(?! VIRTUAL)", ln)
+            and (through_index or "USING INDEX" not in ln)]

@@ -11,7 +11,7 @@ from nostr_tui.store import EventCache, Relation
 from nostr_tui.store import reads as r
 from nostr_tui.store.sqlfilter import filter_sql
 
-from .conftest import make_event, pubkey_of
+from .conftest import make_event, pubkey_of, table_scans
 
 AUTHORS = [pubkey_of(i) for i in range(500)]
 NOTE = "ab" * 32
@@ -20,12 +20,6 @@ NOTE = "ab" * 32
 def plan(cache: EventCache, stmt: tuple[str, object]) -> list[str]:
     sql, params = stmt
     return [row[3] for row in cache.connection.execute("EXPLAIN QUERY PLAN " + sql, params)]  # type: ignore[arg-type]
-
-
-def table_scans(lines: list[str]) -> list[str]:
-    """The plan's lines that read a whole table of the cache (json_each is aliased r too, and is not one)."""
-    return [ln for ln in lines
-            if re.match(r"SCAN (events|tags|refs|seen|e|r)\b(?! VIRTUAL)", ln) and "USING INDEX" not in ln]
 
 
 def assert_indexed(lines: list[str], must_use: str) -> None:
