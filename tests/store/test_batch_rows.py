@@ -86,3 +86,33 @@ def test_any_text_comes_back_exactly_as_stored(cache: EventCache) -> None:
     assert cache.query(Filter.make(authors=[pubkey_of(1)])) == sorted(events, key=lambda e: -e.created_at)
     assert cache.thread(events[0].id) == [events[0]]
     assert cache.feed([pubkey_of(1)], limit=3) == sorted(events, key=lambda e: -e.created_at)[:3]
+
+
+def test_one_batch_reads_every_tag_rule_as_events_stored_alone_would(cache: EventCache, clock) -> None:
+    now = int(clock.now)
+    me, you = pubkey_of(1), pubkey_of(2)
+    note = make_event(me, now - 100, tags=[["t", "same"], ["t", "same"], ["p", you], ["x"]], content="the note")
+    reply = make_event(you, now - 90, tags=[["e", note.id, "", "root"], ["p", me]], content="a reply")
+    quote = make_event(you, now - 80, tags=[["q", note.id]], content="a quote")
+    reaction = make_event(you, now - 70, kind=7, tags=[["e", note.id], ["p", me]], content="+")
+    repost = make_event(you, now - 60, kind=6, tags=[["e", note.id], ["p", me]])
+    odd_reaction = make_event(you, now - 50, kind=7, tags=[["q", note.id]], content="+")  # no e: counts nothing
+    expired = make_event(you, now - 40, tags=[["expiration", str(now - 1)], ["t", "same"]], content="gone")
+    first_counts = make_event(you, now - 30, tags=[["expiration", "soon"], ["expiration", "1"]], content="kept")
+    later = make_event(you, now - 20, tags=[["expiration", str(now + 60)], ["e", note.id]], content="for a minute")
+    events = [note, reply, quote, reaction, repost, odd_reaction, expired, first_counts, later]
+
+    statuses = cache.add(events)
+
+    assert statuses == [AddStatus.STORED] * 6 + [AddStatus.EXPIRED] + [AddStatus.STORED] * 2
+    assert cache.query(Filter.make(tags={"t": ["same"]})) == [note]
+    rows = cache.connection.execute("SELECT name, value FROM tags WHERE eid = (SELECT n FROM events WHERE id = ?)",
+                                    (note.id,)).fetchall()
+    assert sorted(rows) == [("p", you), ("t", "same")]  # a tag given twice is indexed once; ["x"] has no value
+    assert {e.id for e in cache.query(Filter.make(tags={"e": [note.id]}))} == {
+        reply.id, reaction.id, repost.id, later.id}
+    counts = cache.counts([note.id])[note.id]
+    assert (counts.replies, counts.reactions, counts.reposts, counts.quotes) == (2, 1, 1, 1)
+    clock.now = now + 61
+    assert cache.counts([note.id])[note.id].replies == 1  # the reply that expired no longer counts
+    assert first_counts in cache.query(Filter.make(authors=[you], kinds=[1]))

@@ -61,14 +61,18 @@ class Relation(IntEnum):
     QUOTE = 4  # kind 1 with a `q` tag naming the note
 
 
+def expiration_value(value: str) -> int | None:
+    """The time an `expiration` tag's value names, or None when it is not a decimal number."""
+    if value.isascii() and value.isdigit():
+        return min(int(value), INT64_MAX)
+    return None
+
+
 def expiration_of(event: Event) -> int | None:
-    """The NIP-40 expiration time, or None (absent or not a decimal number)."""
+    """The NIP-40 expiration time (its first `expiration` tag), or None (absent or not a decimal number)."""
     for tag in event.tags:
         if len(tag) >= 2 and tag[0] == "expiration":
-            value = tag[1]
-            if value.isascii() and value.isdigit():
-                return min(int(value), INT64_MAX)
-            return None
+            return expiration_value(tag[1])
     return None
 
 

@@ -26,9 +26,9 @@ from enum import StrEnum
 
 import orjson
 
-from ..protocol.event import Event, Tags, is_ephemeral
+from ..protocol.event import Event, Tags, is_addressable, is_ephemeral, is_replaceable
 from .db import read_rows
-from .rules import expiration_of, keyed_in, ref_rows, slot_of, tag_rows
+from .rules import expiration_value, keyed_in, ref_rows
 
 INDEX_CHUNK = 2000
 """Pending notes moved into the search index per transaction."""
@@ -64,8 +64,16 @@ def tags_json(tags: Tags) -> str:
 
 def is_plain(event: Event) -> bool:
     """True for an event no replacement or deletion rule applies to (see the module docstring)."""
-    kind = event.kind
-    return kind != 5 and not is_ephemeral(kind) and slot_of(event) is None
+    plain = _PLAIN_KINDS.get(event.kind)
+    if plain is None:  # kinds are 0-65535 (parse_event), so the memo stays small
+        kind = event.kind
+        plain = _PLAIN_KINDS[kind] = (
+            kind != 5 and not is_ephemeral(kind) and not is_replaceable(kind) and not is_addressable(kind)
+        )
+    return plain
+
+
+_PLAIN_KINDS: dict[int, bool] = {}
 
 
 def next_row(conn: sqlite3.Connection) -> int:
@@ -82,30 +90,37 @@ ROWS_PER_STATEMENT = 512
 _ROWS_SQL: dict[tuple[str, int, int], str] = {}
 
 
-def insert_rows(conn: sqlite3.Connection, head: str, width: int, rows: Sequence[Sequence[object]]) -> None:
-    """Run `head` (an INSERT naming its columns) for every row of `width` values, up to 512 rows a statement
-    (see the module docstring). Every statement has room for the full number of rows: the unused places are
-    bound to NULL and cut off by its LIMIT, so one prepared statement serves every batch size."""
-    if not rows:
+def insert_rows(conn: sqlite3.Connection, head: str, width: int, values: list[object]) -> None:
+    """Run `head` (an INSERT naming its columns) for rows of `width` values given one after the other in
+    `values`, up to 512 rows a statement (see the module docstring). Every statement has room for the full
+    number of rows: the unused places are bound to NULL and cut off by its LIMIT, so one prepared statement
+    serves every batch size."""
+    count = len(values) // width
+    if not count:
         return
     per = max(1, min(ROWS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width - 1))
-    if len(rows) < 8:  # a handful of rows: a statement of their own size
-        per = len(rows)
+    if count < 8:  # a handful of rows: a statement of their own size
+        per = count
     sql = _ROWS_SQL.get((head, width, per))
     if sql is None:
         row = f"({', '.join('?' * width)})"
         sql = _ROWS_SQL[(head, width, per)] = f"{head} SELECT * FROM (VALUES {', '.join([row] * per)}) LIMIT ?"
     room = per * width
-    for i in range(0, len(rows), per):
-        chunk = rows[i : i + per]
-        params = [value for r in chunk for value in r]
-        params += [None] * (room - len(params))
-        params.append(len(chunk))
+    for start in range(0, count * width, room):
+        params = values[start : start + room]
+        rows = len(params) // width
+        if rows < per:
+            params += [None] * (room - len(params))
+        params.append(rows)
         conn.execute(sql, params)
 
 
 def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None, now: int) -> list[AddStatus]:
-    """Store plain events (in one open transaction), a status for each, in order."""
+    """Store plain events (in one open transaction), a status for each, in order.
+
+    The rows of each table are built as one flat list of values (no tuple per row), and each event's tags are
+    read once for its tag rows, its expiration and whether it names another note (`ref_rows` is asked only
+    then). Less Python per event is also less time holding the GIL the event loop needs meanwhile."""
     ids = {"ids": _ids_json(events)}
     known: dict[str, int] = dict(
         read_rows(conn, f"SELECT id, n FROM events WHERE {keyed_in('id', ':ids')}", ids, "id, n")
@@ -115,34 +130,50 @@ def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None
     )}
     n = next_row(conn)
     statuses: list[AddStatus] = []
-    rows: list[tuple[object, ...]] = []
-    tags: list[tuple[str, str, int, int]] = []
-    refs: list[tuple[str, int, int]] = []
-    pending: list[tuple[int]] = []
-    seen: list[tuple[int, int]] = []
+    rows: list[object] = []
+    tags: list[object] = []
+    refs: list[object] = []
+    pending: list[object] = []
+    seen: list[object] = []
     for ev in events:
         have = known.get(ev.id)
         if have is not None:
             if rid is not None:
-                seen.append((have, rid))
+                seen += (have, rid)
             statuses.append(AddStatus.DUPLICATE)
             continue
         if deleted and (ev.id, ev.pubkey) in deleted:
             statuses.append(AddStatus.DELETED)
             continue
-        expiration = expiration_of(ev)
-        if expiration is not None and expiration <= now:
-            statuses.append(AddStatus.EXPIRED)
-            continue
-        known[ev.id] = n
-        rows.append((n, ev.id, ev.pubkey, ev.created_at, ev.kind, tags_json(ev.tags), ev.content, ev.sig, expiration))
+        expiration = None
         if ev.tags:
-            tags += tag_rows(ev, n)
-            refs += ref_rows(ev, n)
+            letters: list[tuple[str, str]] = []
+            names_note = timed = False
+            for t in ev.tags:
+                if len(t) < 2:
+                    continue
+                name = t[0]
+                if len(name) == 1:
+                    letters.append((name, t[1]))
+                    names_note = names_note or name == "e" or name == "q"
+                elif name == "expiration" and not timed:  # the first one counts (expiration_of)
+                    timed = True
+                    expiration = expiration_value(t[1])
+            if expiration is not None and expiration <= now:
+                statuses.append(AddStatus.EXPIRED)
+                continue
+            created_at = ev.created_at
+            for name, value in dict.fromkeys(letters) if len(letters) > 1 else letters:
+                tags += (name, value, created_at, n)
+            if names_note:
+                for target, rel, _ in ref_rows(ev, n):
+                    refs += (target, rel, n)
+        known[ev.id] = n
+        rows += (n, ev.id, ev.pubkey, ev.created_at, ev.kind, tags_json(ev.tags), ev.content, ev.sig, expiration)
         if len(ev.content) >= 3:  # the indexer skips what has no word to index
-            pending.append((n,))
+            pending.append(n)
         if rid is not None:
-            seen.append((n, rid))
+            seen += (n, rid)
         statuses.append(AddStatus.STORED)
         n += 1
     insert_rows(conn, "INSERT INTO events(n, id, pubkey, created_at, kind, tags, content, sig, expiration)", 9, rows)
@@ -186,7 +217,11 @@ def index_pending(conn: sqlite3.Connection, limit: int = INDEX_CHUNK) -> int:
     if not rows:
         conn.execute("DELETE FROM fts_pending")  # rows whose event is gone (none should be)
         return 0
-    bodies = [(n, body) for n, content in rows if (body := fts_body(content)) is not None]
+    bodies: list[object] = []
+    for n, content in rows:
+        body = fts_body(content)
+        if body is not None:
+            bodies += (n, body)
     insert_rows(conn, "INSERT INTO fts(rowid, body)", 2, bodies)
     conn.execute("DELETE FROM fts_pending WHERE n <= ?", (rows[-1][0],))
     return len(rows)
