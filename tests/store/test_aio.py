@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from nostr_tui.protocol.filters import Filter
 from nostr_tui.protocol.keys import SecretKey
-from nostr_tui.store import AddStatus, EventCache, Store
+from nostr_tui.store import AddStatus, EventCache, Store, aio
 
 from .conftest import Clock, make_event, pubkey_of, signed
 
@@ -28,6 +29,21 @@ async def test_concurrent_adds_are_all_committed(tmp_path: Path, clock: Clock) -
         assert 1 <= len(begins) <= 30  # waiting writes share transactions
         assert len(await store.query(Filter.make(kinds=[1]))) == 300
         assert await store.seen_on(events[0].id) == ["wss://r"]
+
+
+async def test_a_caller_awaiting_each_write_is_not_kept_waiting_for_writes_that_cannot_come(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fetch's stream and each live subscription send their next write only once the last one is answered.
+    # With the gathering window stretched to 5 s, a writer that waited out the window after each commit
+    # would take 10 s for these three writes.
+    monkeypatch.setattr(aio, "GATHER", 5.0)
+    async with await Store.open(tmp_path, clock=clock) as store:
+        started = time.monotonic()
+        for i in range(3):
+            assert await store.add([make_event(pubkey_of(1), i, content=f"write {i}")]) == [AddStatus.STORED]
+        assert time.monotonic() - started < 2.5
+        assert len(await store.query(Filter.make(kinds=[1]))) == 3
 
 
 async def test_one_failing_write_does_not_undo_the_others(tmp_path: Path, clock: Clock) -> None:

@@ -31,7 +31,9 @@ Target = Literal["cache", "state"]
 INDEX_IDLE = 0.05
 """Seconds without writes after which the writer moves stored notes into the search index."""
 GATHER = 0.03
-"""Seconds the writer waits for more writes before a commit, when the previous commit was less than this ago."""
+"""Seconds the writer gathers writes into one commit at most, when the previous commit was less than this ago."""
+GATHER_GAP = 0.002
+"""Seconds without a new write after which the writer stops gathering and commits."""
 INDEX_EVERY = 1.0
 """Seconds between chunks of the search index while writes keep coming (search reads the rest meanwhile)."""
 
@@ -177,13 +179,16 @@ class Store:
             if first is None:
                 break
             batch = [first]
-            # While writes keep coming (the last commit was moments ago), wait a little for more: one
-            # commit writes every index page the batch touched, so fewer, larger commits cost less per event.
+            # While writes keep coming (the last commit was moments ago), take the ones that follow each other
+            # closely into the same commit: one commit writes every index page the batch touched, so fewer,
+            # larger commits cost less per event. A writer that waits for its answer before writing again
+            # (a fetch's stream, each live subscription) sends nothing more meanwhile: the wait ends after a
+            # gap of GATHER_GAP, not GATHER, so it is not kept idle after each commit.
             busy = time.monotonic() - self._committed_at < GATHER
             until = time.monotonic() + GATHER
             while len(batch) < self._batch_max:
                 try:
-                    wait = until - time.monotonic() if busy else 0.0
+                    wait = min(GATHER_GAP, until - time.monotonic()) if busy else 0.0
                     nxt = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
