@@ -46,6 +46,16 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never showed; the screen was:\n{self.screen()}")
 
+    def wait_until(self, shows: str, gone: str, timeout: float = 30.0) -> str:
+        """The screen once it shows `shows` and no longer shows `gone`."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            shown = self.screen()
+            if shows in shown and gone not in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"never {shows!r} without {gone!r}; the screen was:\n{self.screen()}")
+
     def close(self) -> None:
         self.run("kill-server")
 
@@ -115,3 +125,28 @@ def test_a_key_pasted_at_once_after_i_goes_into_the_hidden_field(tmux_app: Tmux)
     shown = tmux_app.wait_for("•" * 20)
     assert "Paste your nsec" in shown
     assert "▊  " + "•" * 20 + " " in shown  # all twenty, and nothing else
+
+
+def test_what_is_typed_at_once_after_R_K_or_O_goes_to_the_screen_they_open(tmux_app: Tmux) -> None:
+    """From the feed, R and the relays screen's a with a URL in one read: the relays screen opens, then the dialog,
+    with the URL whole in its field. K then i in one read: the accounts screen opens its add choices."""
+    tmux_app.wait_for("relays 1/1 connected")
+    tmux_app.keys("Rawss://typed.example", literal=True)
+    shown = tmux_app.wait_for("▊  wss://typed.example")
+    assert "Relay URL" in shown
+    tmux_app.keys("/RKO", literal=True)  # in a text field they are letters
+    tmux_app.wait_for("▊  wss://typed.example/RKO")
+    tmux_app.keys("Escape")
+    tmux_app.wait_for("Toggle write")
+    tmux_app.keys("Escape")
+    tmux_app.wait_for("Compose")
+    tmux_app.keys("Ki", literal=True)
+    tmux_app.wait_for("import a key you have")
+    tmux_app.keys("Escape")
+    tmux_app.wait_until("Generate/import", gone="import a key you have")
+    tmux_app.keys("?")
+    tmux_app.wait_for("Keys (remap")  # the help dialog's heading
+    tmux_app.keys("R")  # a dialog keeps its keys: no relays screen opens over it
+    tmux_app.keys("Escape")  # so this closes the help, not a relays screen over it
+    shown = tmux_app.wait_until("Generate/import", gone="Keys (remap")
+    assert "Toggle write" not in shown

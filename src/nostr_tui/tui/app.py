@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
 from textual.timer import Timer
 
 from ..client import Author, Client, ClientError, PublishProgress, PublishStatus
@@ -62,9 +63,12 @@ class NostrApp(App[int]):
     COMMANDS = App.COMMANDS | {NostrCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("R", "relays", "Relays", id="app.relays"),
-        Binding("K", "keys", "Keys", id="app.keys"),
-        Binding("O", "outbox", "Outbox", id="app.outbox"),
+        # priority: the screen opens as the key arrives, so the keys typed right after it (in one read: a paste,
+        # a fast typist over SSH) reach that screen, not the one it covers. A text field still takes the letter,
+        # and a dialog keeps its keys (check_action).
+        Binding("R", "relays", "Relays", id="app.relays", priority=True),
+        Binding("K", "keys", "Keys", id="app.keys", priority=True),
+        Binding("O", "outbox", "Outbox", id="app.outbox", priority=True),
         Binding("u", "undo", "Undo list change", show=False, id="app.undo"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -354,17 +358,25 @@ class NostrApp(App[int]):
 
         self.push_screen(HelpScreen(self.screen))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """R, K and O are priority keys (see BINDINGS); on a dialog they stay the dialog's, as every other key."""
+        if action in ("relays", "keys", "outbox") and isinstance(self.screen, ModalScreen):
+            return False
+        return True
+
     def action_relays(self) -> None:
         """The relays screen."""
         from .screens.relays import RelaysScreen
 
-        self.push_screen(RelaysScreen())
+        if not isinstance(self.screen, RelaysScreen):
+            self.push_screen(RelaysScreen())
 
     def action_keys(self) -> None:
         """The accounts screen."""
         from .screens.keys import KeysScreen
 
-        self.push_screen(KeysScreen())
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen())
 
     def action_outbox(self) -> None:
         """The outbox: what is not yet accepted everywhere it should go."""
