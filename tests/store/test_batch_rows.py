@@ -55,6 +55,16 @@ def test_a_thousand_events_are_stored_with_a_few_statements_not_one_per_row(cach
     assert ran < 20, f"{ran} statements to index 1,000 notes"
 
 
+def test_a_batch_asks_its_questions_in_one_statement_and_fills_narrow_tables_in_one(cache: EventCache) -> None:
+    # Beside a busy event loop each statement waits up to 5 ms for the GIL: 1,000 notes from a relay, with two
+    # tags each, are BEGIN, the relay's row, one probe (ids cached, ids deleted, the next row number), 2
+    # statements of events (512 rows each), 4 of tags, 1 of the search queue, 1 of relays seen, COMMIT.
+    cache.add(batch(10), relay="wss://r.example")
+    ran = statements_run(cache, lambda: cache.add(batch(1000, start=10), relay="wss://r.example"))
+    assert ran == 12
+    assert len(cache.query(Filter.make(kinds=[1]))) == 1010
+
+
 @pytest.mark.parametrize("n", [1, 7, 8, 511, 512, 513, 1500])
 def test_every_row_of_a_batch_is_stored_as_given(cache: EventCache, n: int) -> None:
     events = batch(n)

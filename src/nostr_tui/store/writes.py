@@ -76,17 +76,13 @@ def is_plain(event: Event) -> bool:
 _PLAIN_KINDS: dict[int, bool] = {}
 
 
-def next_row(conn: sqlite3.Connection) -> int:
-    """The row number the next stored event gets."""
-    return int(conn.execute("SELECT coalesce(max(n), 0) + 1 FROM events").fetchone()[0])
-
-
 def _ids_json(events: Sequence[Event]) -> str:
     return orjson.dumps([e.id for e in events]).decode()
 
 
 ROWS_PER_STATEMENT = 512
-"""Rows one INSERT statement takes at most (fewer when SQLite allows fewer variables per statement)."""
+"""Rows one INSERT statement takes at most (fewer when SQLite allows fewer variables per statement); four times
+as many for tables of one or two columns (the search queue, relays seen)."""
 _ROWS_SQL: dict[tuple[str, int, int], str] = {}
 
 
@@ -98,7 +94,8 @@ def insert_rows(conn: sqlite3.Connection, head: str, width: int, values: list[ob
     count = len(values) // width
     if not count:
         return
-    per = max(1, min(ROWS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width - 1))
+    most = ROWS_PER_STATEMENT * (4 if width <= 2 else 1)
+    per = max(1, min(most, (conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 1) // width))
     if count < 8:  # a handful of rows: a statement of their own size
         per = count
     sql = _ROWS_SQL.get((head, width, per))
@@ -115,20 +112,32 @@ def insert_rows(conn: sqlite3.Connection, head: str, width: int, values: list[ob
         conn.execute(sql, params)
 
 
+_PROBE = (
+    f"SELECT 0 AS what, id AS a, n AS b FROM events WHERE {keyed_in('id', ':ids')} "
+    "UNION ALL SELECT 1, id, pubkey FROM deleted_ids WHERE id IN (SELECT value FROM json_each(:ids)) "
+    "UNION ALL SELECT 2, NULL, coalesce(max(n), 0) + 1 FROM events"
+)
+
+
 def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None, now: int) -> list[AddStatus]:
     """Store plain events (in one open transaction), a status for each, in order.
 
     The rows of each table are built as one flat list of values (no tuple per row), and each event's tags are
     read once for its tag rows, its expiration and whether it names another note (`ref_rows` is asked only
     then). Less Python per event is also less time holding the GIL the event loop needs meanwhile."""
-    ids = {"ids": _ids_json(events)}
-    known: dict[str, int] = dict(
-        read_rows(conn, f"SELECT id, n FROM events WHERE {keyed_in('id', ':ids')}", ids, "id, n")
-    )
-    deleted = {(i, p) for i, p in read_rows(
-        conn, "SELECT id, pubkey FROM deleted_ids WHERE id IN (SELECT value FROM json_each(:ids))", ids, "id, pubkey"
-    )}
-    n = next_row(conn)
+    # One statement answers the three questions asked before the rows are built (each statement waits its turn
+    # for the GIL beside a busy event loop): the ids already cached, those deleted by their authors, and the
+    # next row number.
+    known: dict[str, int] = {}
+    deleted: set[tuple[str, str]] = set()
+    n = 1
+    for what, a, b in read_rows(conn, _PROBE, {"ids": _ids_json(events)}, "what, a, b"):
+        if what == 0:
+            known[a] = b
+        elif what == 1:
+            deleted.add((a, b))
+        else:
+            n = b
     statuses: list[AddStatus] = []
     rows: list[object] = []
     tags: list[object] = []
