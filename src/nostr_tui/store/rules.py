@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from ..protocol import nip10
-from ..protocol.event import Event, is_addressable, is_replaceable
+from ..protocol.event import Event, Tags, is_addressable, is_replaceable
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
@@ -97,9 +97,29 @@ def newer(created_a: int, id_a: str, created_b: int, id_b: str) -> bool:
     return created_a > created_b or (created_a == created_b and id_a < id_b)
 
 
+def tag_facts(tags: Tags) -> tuple[list[tuple[str, str]], int | None, bool]:
+    """What the cache reads of an event's tags, in one pass: its distinct single-letter tags with a value
+    (letter, first value), in order; its expiration (`expiration_of`); whether it names another note (an `e`
+    or `q` tag, without which `ref_rows` finds nothing)."""
+    letters: list[tuple[str, str]] = []
+    expiration = None
+    names_note = timed = False
+    for t in tags:
+        if len(t) < 2:
+            continue
+        name = t[0]
+        if len(name) == 1:
+            letters.append((name, t[1]))
+            names_note = names_note or name == "e" or name == "q"
+        elif name == "expiration" and not timed:  # the first one counts
+            timed = True
+            expiration = expiration_value(t[1])
+    return (list(dict.fromkeys(letters)) if len(letters) > 1 else letters), expiration, names_note
+
+
 def tag_rows(event: Event, eid: int) -> set[tuple[str, str, int, int]]:
     """Rows of the tag index: (letter, first value, created_at, eid) for single-letter tags."""
-    return {(t[0], t[1], event.created_at, eid) for t in event.tags if len(t) >= 2 and len(t[0]) == 1}
+    return {(name, value, event.created_at, eid) for name, value in tag_facts(event.tags)[0]}
 
 
 def _last_e(event: Event) -> str | None:

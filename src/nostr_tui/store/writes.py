@@ -28,7 +28,7 @@ import orjson
 
 from ..protocol.event import Event, Tags, is_addressable, is_ephemeral, is_replaceable
 from .db import read_rows
-from .rules import expiration_value, keyed_in, ref_rows
+from .rules import keyed_in, ref_rows, tag_facts
 
 INDEX_CHUNK = 2000
 """Pending notes moved into the search index per transaction."""
@@ -156,23 +156,12 @@ def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None
             continue
         expiration = None
         if ev.tags:
-            letters: list[tuple[str, str]] = []
-            names_note = timed = False
-            for t in ev.tags:
-                if len(t) < 2:
-                    continue
-                name = t[0]
-                if len(name) == 1:
-                    letters.append((name, t[1]))
-                    names_note = names_note or name == "e" or name == "q"
-                elif name == "expiration" and not timed:  # the first one counts (expiration_of)
-                    timed = True
-                    expiration = expiration_value(t[1])
+            letters, expiration, names_note = tag_facts(ev.tags)
             if expiration is not None and expiration <= now:
                 statuses.append(AddStatus.EXPIRED)
                 continue
             created_at = ev.created_at
-            for name, value in dict.fromkeys(letters) if len(letters) > 1 else letters:
+            for name, value in letters:
                 tags += (name, value, created_at, n)
             if names_note:
                 for target, rel, _ in ref_rows(ev, n):
