@@ -37,24 +37,16 @@ class Tmux:
     def keys(self, *keys: str, literal: bool = False) -> None:
         self.run("send-keys", "-t", "t", *(["-l"] if literal else []), *keys)
 
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+    def wait_for(self, text: str, timeout: float = 30.0, *, gone: str | None = None) -> str:
+        """The screen once it shows `text` (and, with `gone`, no longer shows that)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             shown = self.screen()
-            if text in shown:
+            if text in shown and (gone is None or gone not in shown):
                 return shown
             time.sleep(0.1)
-        raise AssertionError(f"{text!r} never showed; the screen was:\n{self.screen()}")
-
-    def wait_until(self, shows: str, gone: str, timeout: float = 30.0) -> str:
-        """The screen once it shows `shows` and no longer shows `gone`."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            shown = self.screen()
-            if shows in shown and gone not in shown:
-                return shown
-            time.sleep(0.1)
-        raise AssertionError(f"never {shows!r} without {gone!r}; the screen was:\n{self.screen()}")
+        raise AssertionError(f"{text!r} never showed{f' without {gone!r}' if gone else ''}; the screen was:\n"
+                             f"{self.screen()}")
 
     def close(self) -> None:
         self.run("kill-server")
@@ -127,7 +119,7 @@ def test_a_key_pasted_at_once_after_i_goes_into_the_hidden_field(tmux_app: Tmux)
     assert "▊  " + "•" * 20 + " " in shown  # all twenty, and nothing else
 
 
-def test_what_is_typed_at_once_after_R_K_or_O_goes_to_the_screen_they_open(tmux_app: Tmux) -> None:
+def test_what_is_typed_at_once_after_R_or_K_goes_to_the_screen_it_opens(tmux_app: Tmux) -> None:
     """From the feed, R and the relays screen's a with a URL in one read: the relays screen opens, then the dialog,
     with the URL whole in its field. K then i in one read: the accounts screen opens its add choices."""
     tmux_app.wait_for("relays 1/1 connected")
@@ -143,10 +135,10 @@ def test_what_is_typed_at_once_after_R_K_or_O_goes_to_the_screen_they_open(tmux_
     tmux_app.keys("Ki", literal=True)
     tmux_app.wait_for("import a key you have")
     tmux_app.keys("Escape")
-    tmux_app.wait_until("Generate/import", gone="import a key you have")
+    tmux_app.wait_for("Generate/import", gone="import a key you have")
     tmux_app.keys("?")
     tmux_app.wait_for("Keys (remap")  # the help dialog's heading
     tmux_app.keys("R")  # a dialog keeps its keys: no relays screen opens over it
     tmux_app.keys("Escape")  # so this closes the help, not a relays screen over it
-    shown = tmux_app.wait_until("Generate/import", gone="Keys (remap")
+    shown = tmux_app.wait_for("Generate/import", gone="Keys (remap")
     assert "Toggle write" not in shown

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 
 from ..client import Author, Client, ClientError, PublishProgress, PublishStatus
@@ -364,26 +364,28 @@ class NostrApp(App[int]):
             return False
         return True
 
+    def _open(self, screen_type: type[Screen[Any]]) -> None:
+        """Open a screen of `screen_type`, unless it is the one shown (R on the relays screen, K on the accounts)."""
+        if not isinstance(self.screen, screen_type):
+            self.push_screen(screen_type())
+
     def action_relays(self) -> None:
         """The relays screen."""
         from .screens.relays import RelaysScreen
 
-        if not isinstance(self.screen, RelaysScreen):
-            self.push_screen(RelaysScreen())
+        self._open(RelaysScreen)
 
     def action_keys(self) -> None:
         """The accounts screen."""
         from .screens.keys import KeysScreen
 
-        if not isinstance(self.screen, KeysScreen):
-            self.push_screen(KeysScreen())
+        self._open(KeysScreen)
 
     def action_outbox(self) -> None:
         """The outbox: what is not yet accepted everywhere it should go."""
         from .screens.outbox import OutboxScreen
 
-        if not isinstance(self.screen, OutboxScreen):
-            self.push_screen(OutboxScreen())
+        self._open(OutboxScreen)
 
 
 __all__ = ["NostrApp"]
