@@ -74,6 +74,9 @@ def test_every_row_of_a_batch_is_stored_as_given(cache: EventCache, n: int) -> N
     assert {e.id for e in cache.query(Filter.make(tags={"t": ["tag1"]}))} == {e.id for e in events[1::3]}
     assert cache.seen_on(events[-1].id) == ["wss://r.example"]
     assert cache.add(events, relay="wss://r.example") == [AddStatus.DUPLICATE] * n
+    assert cache.add(events[::-1], relay="wss://s.example") == [AddStatus.DUPLICATE] * n
+    assert cache.seen_on(events[0].id) == cache.seen_on(events[-1].id) == ["wss://r.example", "wss://s.example"]
+    assert cache.unindexed() == n  # each stored note queued for the search index once
     while cache.index_some(300):
         pass
     found = cache.search(f"number {n - 1}:", limit=n + 1)
