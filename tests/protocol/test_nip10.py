@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -113,6 +114,7 @@ def test_marked_and_positional(tags: list[list[str]], root: str | None, reply: s
     assert (refs.reply.id if refs.reply else None) == reply
     assert _ids(refs.mentions) == mentions
     assert refs.is_reply is (reply is not None)
+    assert nip10.parent_and_quotes(tags) == (reply, [])  # what the cache's relation index reads
 
 
 def test_e_ref_fields_and_quotes_and_profiles() -> None:
@@ -137,6 +139,23 @@ def test_e_ref_fields_and_quotes_and_profiles() -> None:
         profiles=(ProfileRef(P1, "wss://p1"), ProfileRef(P2, "wss://p2")),
     )
     assert refs.quotes[1].is_address and not refs.quotes[0].is_address
+
+
+def test_the_relation_index_reads_the_parent_and_quotes_as_parse_does() -> None:
+    # The cache reads only the parent and the quoted ids, without building references: for any tags (marked,
+    # positional, malformed, quotes of ids and of addresses) it must come to what parse() says.
+    rng = random.Random(10)
+    pool: list[list[Any]] = [
+        ["e", A], ["e", B, "wss://r"], ["e", C, "", "root"], ["e", D, "", "reply"], ["e", A, "", "mention"],
+        ["e", B, "", "root", P1], ["e", C, "wss://x", "reply", P2], ["e", D, "", "other"], ["e", "not-hex"],
+        ["e"], ["e", A.upper()], ["e", B, 7], ["q", C], ["q", f"30023:{P1}:a", "wss://q"], ["q", ""],
+        ["q", D, "", P1], ["p", P1], ["t", "x"], [],
+    ]
+    for _ in range(3000):
+        tags = [rng.choice(pool) for _ in range(rng.randint(0, 6))]
+        refs = nip10.parse(tags)
+        expected = (refs.reply.id if refs.reply else None, [q.target for q in refs.quotes if not q.is_address])
+        assert nip10.parent_and_quotes(tags) == expected, tags
 
 
 ALICE = SecretKey.from_hex("11" * 32)

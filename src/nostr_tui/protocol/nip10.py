@@ -14,6 +14,10 @@ def _is_hex64(value: str) -> bool:
     return len(value) == 64 and _HEX.issuperset(value)
 
 
+def _is_address(target: str) -> bool:
+    return ":" in target  # `kind:pubkey:d`; an event id has no colon
+
+
 @dataclass(frozen=True, slots=True)
 class EventRef:
     """An `e` reference: the event id, a relay hint ("" when none) and the author when given."""
@@ -34,7 +38,7 @@ class QuoteRef:
     @property
     def is_address(self) -> bool:
         """True when the quote names an addressable event (`kind:pubkey:d`) rather than an id."""
-        return ":" in self.target
+        return _is_address(self.target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,29 @@ def _author(tag: Sequence[str], index: int) -> str | None:
     return value if _is_hex64(value) else None
 
 
+def _readable(tag: Sequence[str]) -> bool:
+    return len(tag) >= 2 and all(isinstance(x, str) for x in tag)
+
+
+def _pick(markers: Sequence[str]) -> tuple[int | None, int | None, list[int]]:
+    """NIP-10's reading of an event's `e` tags, given their markers in order: the positions of the root, the
+    parent and the mentions (see `parse`)."""
+    root = reply = None
+    for i, marker in enumerate(markers):  # the first of each
+        if marker == "root" and root is None:
+            root = i
+        elif marker == "reply" and reply is None:
+            reply = i
+    if root is not None or reply is not None:
+        mentions = [i for i in range(len(markers)) if i != root and i != reply]
+        return root, (root if reply is None else reply), mentions
+    positional = [i for i, m in enumerate(markers) if m != "mention"]
+    mentions = [i for i, m in enumerate(markers) if m == "mention"]
+    if not positional:
+        return None, None, mentions
+    return positional[0], positional[-1], positional[1:-1] + mentions
+
+
 def parse(tags: Iterable[Sequence[str]]) -> ThreadRefs:
     """Read thread references from an event's tags. Malformed tags are skipped; never raises.
 
@@ -83,35 +110,47 @@ def parse(tags: Iterable[Sequence[str]]) -> ThreadRefs:
     `e` tag is the parent (and so the root); with two or more the first is the root, the last the
     parent and those between are mentions. An `e` tag marked "mention" is always a mention.
     """
-    e_refs: list[tuple[EventRef, str]] = []
+    e_refs: list[EventRef] = []
+    markers: list[str] = []
     quotes: list[QuoteRef] = []
     profiles: dict[str, ProfileRef] = {}
     for tag in tags:
-        if len(tag) < 2 or not all(isinstance(x, str) for x in tag):
+        if not _readable(tag):
             continue
         name, value = tag[0], tag[1]
         if name == "e" and _is_hex64(value):
-            e_refs.append((EventRef(value, _field(tag, 2), _author(tag, 4)), _field(tag, 3)))
+            e_refs.append(EventRef(value, _field(tag, 2), _author(tag, 4)))
+            markers.append(_field(tag, 3))
         elif name == "q" and value:
             quotes.append(QuoteRef(value, _field(tag, 2), _author(tag, 3)))
         elif name == "p" and _is_hex64(value):
             known = profiles.get(value)
             if known is None or (not known.relay and _field(tag, 2)):
                 profiles[value] = ProfileRef(value, _field(tag, 2))
+    root, reply, mentions = _pick(markers)
+    return ThreadRefs(
+        None if root is None else e_refs[root], None if reply is None else e_refs[reply],
+        tuple(e_refs[i] for i in mentions), tuple(quotes), tuple(profiles.values()),
+    )
 
-    root = next((r for r, m in e_refs if m == "root"), None)
-    reply = next((r for r, m in e_refs if m == "reply"), None)
-    if root is not None or reply is not None:
-        mentions = [r for r, m in e_refs if r is not root and r is not reply]
-        if reply is None:
-            reply = root
-    else:
-        positional = [r for r, m in e_refs if m != "mention"]
-        mentions = [r for r, m in e_refs if m == "mention"]
-        if positional:
-            root, reply = positional[0], positional[-1]
-            mentions = positional[1:-1] + mentions
-    return ThreadRefs(root, reply, tuple(mentions), tuple(quotes), tuple(profiles.values()))
+
+def parent_and_quotes(tags: Iterable[Sequence[str]]) -> tuple[str | None, list[str]]:
+    """What the cache's relation index needs of `parse(tags)`, read without building any reference: the id of
+    the note answered (`reply.id`) and the ids quoted (`q` tags naming an event, not an address), in order."""
+    ids: list[str] = []
+    markers: list[str] = []
+    quoted: list[str] = []
+    for tag in tags:
+        if not _readable(tag):
+            continue
+        name, value = tag[0], tag[1]
+        if name == "e" and _is_hex64(value):
+            ids.append(value)
+            markers.append(_field(tag, 3))
+        elif name == "q" and value and not _is_address(value):
+            quoted.append(value)
+    reply = _pick(markers)[1]
+    return (None if reply is None else ids[reply]), quoted
 
 
 def reply_tags(parent: Event, relay_hint: str = "") -> list[list[str]]:

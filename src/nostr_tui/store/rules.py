@@ -133,12 +133,11 @@ def ref_rows(event: Event, eid: int) -> set[tuple[str, int, int]]:
     if event.kind == 1:
         if not any(len(t) >= 2 and (t[0] == "e" or t[0] == "q") for t in event.tags):
             return rows  # most notes: no reply and no quote, nothing for nip10 to read
-        refs = nip10.parse(event.tags)
-        if refs.reply is not None:
-            rows.add((refs.reply.id, int(Relation.REPLY), eid))
-        for q in refs.quotes:
-            if not q.is_address:
-                rows.add((q.target, int(Relation.QUOTE), eid))
+        parent, quoted = nip10.parent_and_quotes(event.tags)
+        if parent is not None:
+            rows.add((parent, int(Relation.REPLY), eid))
+        for quote in quoted:
+            rows.add((quote, int(Relation.QUOTE), eid))
     elif event.kind == 7:
         target = _last_e(event)
         if target is not None:
