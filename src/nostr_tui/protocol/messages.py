@@ -201,14 +201,17 @@ def peek_event_ids(text: str) -> tuple[str, str] | None:
     was already verified; anything new must go through `load_frame` and `decode_frame`. None when the
     text does not have the usual shape.
     """
-    if not text.startswith('["EVENT",'):
+    if text.startswith('["EVENT","'):
+        start = 10
+    elif text.startswith('["EVENT", "'):
+        start = 11
+    else:
         return None
-    start = 10 if text.startswith(" ", 9) else 9
-    if not text.startswith('"', start):
+    end = text.find('"', start)
+    if end < 0:
         return None
-    end = text.find('"', start + 1)
-    sub_id = text[start + 1 : end]
-    if end < 0 or "\\" in sub_id:
+    sub_id = text[start:end]
+    if "\\" in sub_id:
         return None
     # In valid JSON `"id":` can only be an object key (a quote inside a string is escaped).
     k = text.find('"id":', end)

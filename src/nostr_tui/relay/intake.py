@@ -177,6 +177,7 @@ class Intake:
         variant.result = result
         variant.raw = None
         event = result.event
+        entry: SeenEntry | None = None
         if event is not None and event.id == pending.id and pending.entry is None:
             entry = self._proved(pending, event)  # the common case: the first frame proves its id
             variant.ticket.settle(partial(self._apply, variant.relay, variant.sub, entry, result.matched, True))
@@ -186,9 +187,13 @@ class Intake:
             for relay, sub, ticket in variant.copies:
                 ticket.settle(self._action(pending, variant, relay, sub, own=False))
         if variant.same:
-            for relay in variant.same:
-                self._action(pending, variant, relay, variant.sub, own=False)()
-            variant.same = None
+            same, variant.same = variant.same, None
+            if entry is not None:  # byte-identical copies of the frame that proved the id: applied as it is
+                for relay in same:
+                    self._apply(relay, variant.sub, entry, result.matched, False)
+            else:
+                for relay in same:
+                    self._action(pending, variant, relay, variant.sub, own=False)()
         if pending.entry is not None or any(v.state is _CHECKING for v in pending.variants):
             return
         held = next((v for v in pending.variants if v.state is _HELD), None)
