@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
 from nostr_tui.config import Config
 from nostr_tui.demo import seed_thread
 from nostr_tui.protocol import nip19
-from nostr_tui.tui.app import NostrApp
+from nostr_tui.tui.app import SWITCH_INTERVAL, NostrApp
 from nostr_tui.tui.screens.feed import FeedScreen
 from nostr_tui.tui.screens.thread import ThreadScreen
 from nostr_tui.tui.widgets.compose import Compose
@@ -39,6 +40,19 @@ async def test_the_demo_opens_on_the_seed_thread_and_enter_opens_its_discussion(
         assert rows[0].item.event.id == thread.quote and rows[0].is_focus
         assert {r.item.event.id for r in rows[1:]} >= set(thread.discussion)
         assert max(r.depth for r in rows) >= 2  # a tree, not a flat list
+
+
+async def test_the_app_takes_the_interpreter_in_short_turns_and_gives_the_interval_back() -> None:
+    # Under a flood the store's writer and the event loop share the GIL: with Python's 5 ms turns key presses
+    # wait behind the writer's (benchmarks/bench_flood.py measures it). A process that runs the app, then
+    # something else, gets its own interval back.
+    before = sys.getswitchinterval()
+    assert before > SWITCH_INTERVAL
+    app = NostrApp(Config(relays=()), demo=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedScreen) and bool(app.screen.query(NoteList)))
+        assert sys.getswitchinterval() == SWITCH_INTERVAL
+    assert sys.getswitchinterval() == before
 
 
 async def test_demo_feed_thread_and_reply(demo_port_held: int) -> None:
