@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import orjson
 
 from ..protocol.event import Event, is_ephemeral
 from .db import Database, SchemaTooNewError, connect, migrate, move_aside
@@ -180,24 +181,25 @@ class EventCache(CacheReads):
     def add_seen(self, seen: Iterable[tuple[str, str]]) -> None:
         """Record that cached events (by id) were also received from relays (by URL); ids not cached are ignored.
 
-        One statement, grouped by event: each id is looked up once for all the relays it came from (an event
-        usually arrives from several at once), half the time of a lookup per pair."""
-        pairs = list(seen)
-        if not pairs:
+        One statement per relay, its ids as one flat JSON array: each id is looked up through the id index and
+        its row numbered with the relay's. Pairs grouped by event instead (an array of [id, [relays]]) cost
+        2.3 times as much: the nested arrays are written in Python and read back twice in SQL."""
+        by_relay: dict[str, list[str]] = {}
+        for event_id, url in seen:
+            ids = by_relay.get(url)
+            if ids is None:
+                ids = by_relay[url] = []
+            ids.append(event_id)
+        if not by_relay:
             return
-        by_event: dict[str, list[int]] = {}
         with self.transaction():
-            rids: dict[str, int] = {}
-            for event_id, url in pairs:
-                rid = rids.get(url)
-                if rid is None:
-                    rid = rids[url] = self._relay_id(url)
-                by_event.setdefault(event_id, []).append(rid)
-            self._db.conn.execute(
-                "INSERT OR IGNORE INTO seen(eid, rid) SELECT e.n, r.value FROM json_each(?) AS j "
-                f"JOIN events AS e ON {keyed_eq('e.id', '(j.value ->> 0)')} JOIN json_each(j.value -> 1) AS r",
-                (json.dumps(list(by_event.items())),),
-            )
+            conn = self._db.conn
+            for url, ids in by_relay.items():
+                conn.execute(
+                    "INSERT OR IGNORE INTO seen(eid, rid) SELECT e.n, ? FROM json_each(?) AS j CROSS JOIN events "
+                    f"AS e ON {keyed_eq('e.id', 'j.value')}",
+                    (self._relay_id(url), orjson.dumps(ids).decode()),
+                )
 
     def set_sync(self, relay: str, key: str, newest: int) -> None:
         """Record that `relay` has sent everything for subscription `key` up to `newest` (kept if later)."""
