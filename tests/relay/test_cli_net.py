@@ -234,3 +234,49 @@ async def test_req_prints_each_event_as_its_json_line(local_relay: StartRelay, t
     expected = {json_line(e.to_json()).encode() for e in events}  # U+2028/2029 escaped, the rest verbatim
     assert set(out.splitlines(keepends=True)) == expected
     assert b"\xe2\x80\xa8" not in out and b"\\u2028" in out
+
+
+_COLLECTIONS = (
+    "import gc, sys\n"
+    "from nostr_tui.main import main\n"
+    "before = gc.get_threshold()\n"
+    "status = main(sys.argv[1:])\n"
+    "print('young collections', gc.get_stats()[0]['collections'], gc.get_threshold() == before, file=sys.stderr)\n"
+    "sys.exit(status)\n"
+)
+
+
+async def test_req_keeps_the_collector_out_of_the_stream_and_gives_it_back(tmp_path: Path, secret: SecretKey) -> None:
+    # With Python's thresholds a young collection ran after every 700 new objects: about a sixth of the event
+    # loop's time in a `req` of 20,000 notes (benchmarks/bench_req.py). The command freezes what it started with
+    # and collects young objects after 50,000; once it is done the collector is as it was.
+    from websockets.asyncio.server import ServerConnection
+
+    from .hostile import Hostile, send_json
+
+    events = [note(secret, f"note {i} " + "words " * 20, 1_700_000_000 + i) for i in range(3000)]
+
+    async def script(relay: Hostile, ws: ServerConnection, frame: list[object]) -> None:
+        if frame[0] == "REQ":
+            want = frame[2].get("limit") if isinstance(frame[2], dict) else None
+            for e in events[: want if isinstance(want, int) else len(events)]:
+                await send_json(ws, ["EVENT", frame[1], e.to_dict()])
+            await send_json(ws, ["EOSE", frame[1]])
+
+    async def young_collections(count: int) -> int:
+        env = dict(os.environ, NOSTR_TUI_DATA_DIR=str(tmp_path / f"data-{count}"))
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _COLLECTIONS, "--config", str(config), "req", "-k", "1", "-l", str(count),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, err.decode()
+        assert len(out.decode().splitlines()) == count
+        words = err.decode().split()
+        assert words[-1] == "True"  # the thresholds given back
+        return int(words[-2])
+
+    async with Hostile(script) as relay:
+        config = write_config(tmp_path, [relay.url])
+        few, many = await young_collections(100), await young_collections(3000)
+    assert many - few <= 5, f"{many - few} young collections for 2,900 more notes"

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..collector import quiet_collector
 from ..config import Config, ConfigError, load_config
 
 if TYPE_CHECKING:
@@ -115,7 +116,10 @@ def run_client(args: Any, work: Callable[[Client], Awaitable[T]], *, start: bool
                 report_one(note)
             reporter.cancel()
 
+    restore_collector = quiet_collector()  # the client is made: what started it is frozen out of collections
     try:
         return asyncio.run(main())
     except ClientError as exc:
         raise CliError(str(exc)) from None
+    finally:
+        restore_collector()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import logging.handlers
 import shutil
@@ -19,6 +18,7 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 
 from ..client import Author, Client, ClientError, PublishProgress, PublishStatus
+from ..collector import quiet_collector
 from ..config import Config
 from .commands import NostrCommands
 from .messages import ClientSays, OutboxCount, PublishReceipt, RelayChanged, message_for
@@ -32,28 +32,6 @@ log = logging.getLogger(__name__)
 DRAFT_DELAY = 0.5
 SENDING = "sending…"
 UNSENT = "not sent yet: in the outbox (O)"
-
-
-def quiet_collector() -> Callable[[], None]:
-    """Keep Python's garbage collector from pausing the screen while relays stream events.
-
-    Called once the first screen is up. The objects made while starting (Textual's, the modules', the
-    client's) stay for the whole session: they are frozen out of every later collection. Young collections
-    run after 50,000 new objects instead of 700, so the frames and events in flight are freed by their
-    reference counts before a collection moves them to the older generations, and a full collection (a
-    pause of 50 to 200 ms on a loaded machine, several a second under a flood) becomes rare.
-    Returns what puts the collector back as it was (when the app ends, e.g. in a process running several).
-    """
-    before = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-
-    def restore() -> None:
-        gc.set_threshold(*before)
-        gc.unfreeze()
-
-    return restore
 
 
 SWITCH_INTERVAL = 0.001
