@@ -85,12 +85,13 @@ def _json_array(values: Sequence[object]) -> str:
 ROWS_PER_STATEMENT = 512
 """Rows one INSERT statement takes at most (fewer when SQLite allows fewer variables per statement); four times
 as many for tables of two columns (the search index's rows)."""
-_ROWS_SQL: dict[tuple[str, int, int], str] = {}
+_ROWS_SQL: dict[tuple[str, str, int, int], str] = {}
 
 
-def insert_rows(conn: sqlite3.Connection, head: str, width: int, values: list[object]) -> None:
+def insert_rows(conn: sqlite3.Connection, head: str, width: int, values: list[object], select: str = "*") -> None:
     """Run `head` (an INSERT naming its columns) for rows of `width` values given one after the other in
-    `values`, up to 512 rows a statement (see the module docstring). Every statement has room for the full
+    `values`, up to 512 rows a statement (see the module docstring); `select` says what is inserted of each
+    row (its values are `column1`, `column2`, ...). Every statement has room for the full
     number of rows: the unused places are bound to 0 and cut off by its LIMIT, so one prepared statement
     serves every batch size. Not NULL: the sqlite3 module binds None only after looking for an adapter for it
     (two failed attribute lookups, about 2 us a value here, against 0.1 us for an integer), so a statement
@@ -102,10 +103,11 @@ def insert_rows(conn: sqlite3.Connection, head: str, width: int, values: list[ob
     per = max(1, min(most, (conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 1) // width))
     if count < 8:  # a handful of rows: a statement of their own size
         per = count
-    sql = _ROWS_SQL.get((head, width, per))
+    key = (head, select, width, per)
+    sql = _ROWS_SQL.get(key)
     if sql is None:
         row = f"({', '.join('?' * width)})"
-        sql = _ROWS_SQL[(head, width, per)] = f"{head} SELECT * FROM (VALUES {', '.join([row] * per)}) LIMIT ?"
+        sql = _ROWS_SQL[key] = f"{head} SELECT {select} FROM (VALUES {', '.join([row] * per)}) LIMIT ?"
     room = per * width
     for start in range(0, count * width, room):
         params = values[start : start + room]
@@ -115,6 +117,8 @@ def insert_rows(conn: sqlite3.Connection, head: str, width: int, values: list[ob
         params.append(rows)
         conn.execute(sql, params)
 
+
+_EVENT_VALUES = ", ".join([f"column{i}" for i in range(1, 9)] + ["nullif(column9, 0)"])
 
 # The ids cached: each id of the batch looked up in ev_id, a join rather than `IN` (which builds two temporary
 # b-trees of the batch's ids before it looks up any); CROSS JOIN keeps the batch's ids as the outer loop.
@@ -174,14 +178,17 @@ def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None
                 for target, rel, _ in ref_rows(ev, n):
                     refs += (target, rel, n)
         known[ev.id] = n
-        rows += (n, ev.id, ev.pubkey, ev.created_at, ev.kind, tags_json(ev.tags), ev.content, ev.sig, expiration)
+        rows += (n, ev.id, ev.pubkey, ev.created_at, ev.kind, tags_json(ev.tags), ev.content, ev.sig, expiration or 0)
         if len(ev.content) >= 3:  # the indexer skips what has no word to index
             pending.append(n)
         if rid is not None:
             seen.append(n)
         statuses.append(AddStatus.STORED)
         n += 1
-    insert_rows(conn, "INSERT INTO events(n, id, pubkey, created_at, kind, tags, content, sig, expiration)", 9, rows)
+    # No expiration is bound as 0 and stored as NULL: binding None costs the sqlite3 module a failed adapter
+    # lookup (see `insert_rows`), and 0 cannot be an expiration kept (it has passed).
+    insert_rows(conn, "INSERT INTO events(n, id, pubkey, created_at, kind, tags, content, sig, expiration)", 9, rows,
+                _EVENT_VALUES)
     insert_rows(conn, "INSERT INTO tags(name, value, created_at, eid)", 4, tags)
     insert_rows(conn, "INSERT INTO refs(target, rel, eid)", 3, refs)
     if pending:
