@@ -280,3 +280,32 @@ async def test_req_keeps_the_collector_out_of_the_stream_and_gives_it_back(tmp_p
         config = write_config(tmp_path, [relay.url])
         few, many = await young_collections(100), await young_collections(3000)
     assert many - few <= 5, f"{many - few} young collections for 2,900 more notes"
+
+
+async def test_a_command_fetches_no_relay_information_document(tmp_path: Path, secret: SecretKey) -> None:
+    # The relays screen shows each relay's NIP-11 document; a command shows none, so it sends no HTTP request
+    # for one (and loads no HTTP client). The relay answers each REQ after half a second: time enough for a
+    # request for the document to come.
+    from websockets.asyncio.server import ServerConnection, serve
+    from websockets.http11 import Request
+
+    event = note(secret, "the only note")
+    accepts: list[str] = []
+
+    def record(_: ServerConnection, request: Request) -> None:
+        accepts.append(request.headers.get("Accept", ""))
+
+    async def handler(ws: ServerConnection) -> None:
+        async for message in ws:
+            frame = json.loads(message)
+            if frame[0] == "REQ":
+                await ws.send(json.dumps(["EVENT", frame[1], event.to_dict()]))
+                await asyncio.sleep(0.5)
+                await ws.send(json.dumps(["EOSE", frame[1]]))
+
+    async with serve(handler, "127.0.0.1", 0, process_request=record) as server:
+        url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        status, lines, err = await nostr_tui("feed", "global", "-l", "1", config=write_config(tmp_path, [url]))
+    assert status == 0, err
+    assert [line["id"] for line in lines] == [event.id]
+    assert accepts and "application/nostr+json" not in accepts  # the websocket's own request came, no other

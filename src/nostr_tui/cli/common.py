@@ -74,7 +74,8 @@ def make_client(args: Any, *, env_key: bool = True) -> Client:
     config = config_from_args(args)
     path: Path | None = getattr(args, "config", None)
     try:
-        return Client(config, env_key=env_key, config_path=path or default_config_file(), live_counts=False)
+        return Client(config, env_key=env_key, config_path=path or default_config_file(), live_counts=False,
+                      relay_info=False)
     except ClientError as exc:
         raise CliError(str(exc)) from None
 
