@@ -283,29 +283,34 @@ async def test_req_keeps_the_collector_out_of_the_stream_and_gives_it_back(tmp_p
 
 
 async def test_a_command_fetches_no_relay_information_document(tmp_path: Path, secret: SecretKey) -> None:
-    # The relays screen shows each relay's NIP-11 document; a command shows none, so it sends no HTTP request
-    # for one (and loads no HTTP client). The relay answers each REQ after half a second: time enough for a
-    # request for the document to come.
-    from websockets.asyncio.server import ServerConnection, serve
-    from websockets.http11 import Request
+    # The relays screen shows each relay's NIP-11 document; a command shows none, so it fetches none: no HTTP
+    # request per relay, and no HTTP client loaded (fetching a document imports it first thing).
+    from websockets.asyncio.server import ServerConnection
+
+    from .hostile import Hostile, send_json
 
     event = note(secret, "the only note")
-    accepts: list[str] = []
 
-    def record(_: ServerConnection, request: Request) -> None:
-        accepts.append(request.headers.get("Accept", ""))
+    async def script(relay: Hostile, ws: ServerConnection, frame: list[object]) -> None:
+        if frame[0] == "REQ":
+            await send_json(ws, ["EVENT", frame[1], event.to_dict()])
+            await send_json(ws, ["EOSE", frame[1]])
 
-    async def handler(ws: ServerConnection) -> None:
-        async for message in ws:
-            frame = json.loads(message)
-            if frame[0] == "REQ":
-                await ws.send(json.dumps(["EVENT", frame[1], event.to_dict()]))
-                await asyncio.sleep(0.5)
-                await ws.send(json.dumps(["EOSE", frame[1]]))
-
-    async with serve(handler, "127.0.0.1", 0, process_request=record) as server:
-        url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-        status, lines, err = await nostr_tui("feed", "global", "-l", "1", config=write_config(tmp_path, [url]))
-    assert status == 0, err
-    assert [line["id"] for line in lines] == [event.id]
-    assert accepts and "application/nostr+json" not in accepts  # the websocket's own request came, no other
+    wrapper = (
+        "import sys\n"
+        "from nostr_tui.main import main\n"
+        "status = main(sys.argv[1:])\n"
+        "print('http client loaded', 'httpx' in sys.modules, file=sys.stderr)\n"
+        "sys.exit(status)\n"
+    )
+    async with Hostile(script) as relay:
+        config = write_config(tmp_path, [relay.url])
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", wrapper, "--config", str(config), "feed", "global", "-l", "1",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env=dict(os.environ, NOSTR_TUI_DATA_DIR=str(tmp_path / "data")),
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    assert [json.loads(line)["id"] for line in out.decode().splitlines()] == [event.id]
+    assert err.decode().split()[-1] == "False", err.decode()
