@@ -91,11 +91,11 @@ _ROWS_SQL: dict[tuple[str, str, int, int], str] = {}
 def insert_rows(conn: sqlite3.Connection, head: str, width: int, values: list[object], select: str = "*") -> None:
     """Run `head` (an INSERT naming its columns) for rows of `width` values given one after the other in
     `values`, up to 512 rows a statement (see the module docstring); `select` says what is inserted of each
-    row (its values are `column1`, `column2`, ...). Every statement has room for the full
-    number of rows: the unused places are bound to 0 and cut off by its LIMIT, so one prepared statement
-    serves every batch size. Not NULL: the sqlite3 module binds None only after looking for an adapter for it
-    (two failed attribute lookups, about 2 us a value here, against 0.1 us for an integer), so a statement
-    of 100 rows padded to 512 with NULLs took 1.3 ms, with zeros 0.13 ms."""
+    row (its values are `column1`, `column2`, ...). Every statement has room for the full number of rows: the
+    unused places are bound to 0 and cut off by its LIMIT, so one prepared statement serves every batch size.
+    Not NULL: the sqlite3 module binds None only after looking for an adapter for it (two failed attribute
+    lookups, about 2 us a value here, against 0.1 us for an integer), so a statement of 100 rows padded to
+    512 with NULLs took 1.3 ms, with zeros 0.13 ms."""
     count = len(values) // width
     if not count:
         return
