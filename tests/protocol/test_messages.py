@@ -132,24 +132,44 @@ def test_event_id_is_read_without_parsing_the_event() -> None:
     assert event_frame_id(frame) == ("s9", "cd" * 32)
 
 
+def _peeked(text: str, undecoded: bool) -> tuple[str, str] | None:
+    """`peek_event_ids` of a frame's text, or of its UTF-8 bytes within a larger read (as the transport has it)."""
+    if not undecoded:
+        return peek_event_ids(text)
+    data = b"\x81\x7e\x02\x00" + text.encode() + b'\x81\x05["x"]'
+    return peek_event_ids(data, 4, len(data) - 7)
+
+
+@pytest.mark.parametrize("undecoded", [False, True])
 @pytest.mark.parametrize("separators", [(",", ":"), (", ", ": ")])
-def test_peek_reads_ids_from_the_raw_text(separators: tuple[str, str]) -> None:
+def test_peek_reads_ids_from_the_raw_text(separators: tuple[str, str], undecoded: bool) -> None:
     text = json.dumps(["EVENT", "sub", EVENT.to_dict()], separators=separators)
-    assert peek_event_ids(text) == ("sub", EVENT.id)
+    assert _peeked(text, undecoded) == ("sub", EVENT.id)
 
 
-def test_peek_is_not_fooled_by_an_id_inside_content() -> None:
+@pytest.mark.parametrize("undecoded", [False, True])
+def test_peek_is_not_fooled_by_an_id_inside_content(undecoded: bool) -> None:
     decoy = sign_event(SK, 1, '"id":"' + "ee" * 32 + '"', created_at=5)
     obj = {"content": decoy.content, **decoy.to_dict()}  # content before id
     text = json.dumps(["EVENT", "s", obj], separators=(",", ":"))
-    assert peek_event_ids(text) == ("s", decoy.id)
+    assert _peeked(text, undecoded) == ("s", decoy.id)
 
 
+@pytest.mark.parametrize("undecoded", [False, True])
 @pytest.mark.parametrize(
-    "text", ['["EOSE","s"]', '["EVENT","a\\"b",{"id":"x"}]', '["EVENT","s",{"kind":1}]', '["EVENT",1,{}]']
+    "text", ['["EOSE","s"]', '["EVENT","a\\"b",{"id":"x"}]', '["EVENT","s",{"kind":1}]', '["EVENT",1,{}]',
+             '["EVENT","s",{"id":"' + "ab" * 31 + '"}]', '["EVENT","s",{"id":"' + "ab" * 32]
 )
-def test_peek_gives_up_on_unusual_frames(text: str) -> None:
-    assert peek_event_ids(text) is None
+def test_peek_gives_up_on_unusual_frames(text: str, undecoded: bool) -> None:
+    assert _peeked(text, undecoded) is None
+
+
+def test_peek_of_bytes_stays_within_the_frame_and_gives_up_on_what_is_not_utf8() -> None:
+    text = json.dumps(["EVENT", "s", EVENT.to_dict()], separators=(",", ":")).encode()
+    assert peek_event_ids(text, 0, text.index(EVENT.id.encode()) + 60) is None  # the id runs past the frame
+    assert peek_event_ids(b"xx" + text, 2) == ("s", EVENT.id)
+    assert peek_event_ids(text.replace(b'"s"', b'"\xff"')) is None
+    assert peek_event_ids(text.replace(EVENT.id.encode()[:2], b"\xc3\xa9")) is None
 
 
 def test_reason_prefix() -> None:
@@ -215,3 +235,5 @@ def test_peek_agrees_with_the_parser_on_well_formed_frames(sub_id: str, content:
     text = json.dumps(["EVENT", sub_id, event.to_dict()], separators=seps, ensure_ascii=False)
     peeked = peek_event_ids(text)
     assert peeked is None or peeked == event_frame_id(load_frame(text))
+    data = text.encode()
+    assert peek_event_ids(data) == peeked  # the undecoded frame reads the same

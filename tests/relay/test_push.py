@@ -238,6 +238,44 @@ async def test_frames_cut_anywhere_between_reads_arrive_whole_in_order_with_thei
             assert [s for _, s in got] == sizes, cut
 
 
+async def test_text_frames_the_reader_knows_are_taken_undecoded_and_the_rest_delivered_in_order() -> None:
+    copy = '["EVENT","s",{"id":"' + "ab" * 32 + '","content":"' + "é" * 80 + '"}]'
+    broken = copy.encode().replace("é".encode(), b"\xc3\x28")  # not UTF-8: never decoded, so no failure
+    stream = b"".join([
+        ws_frame(0x1, b'["NOTICE","first"]'),
+        ws_frame(0x1, copy.encode()),
+        ws_frame(0x2, b'["EVENT" binary'),
+        ws_frame(0x9, b"ping"),
+        ws_frame(0x1, broken),
+        ws_frame(0x1, b'["NOTICE","last"]'),
+    ])
+
+    async def handler(ws: ServerConnection) -> None:
+        await ws.wait_closed()
+
+    async with server(handler) as url:
+        for cut in (1, 7, 100, 4096, len(stream)):
+            ws = await default_connect(url, open_timeout=5, close_timeout=1)
+            assert isinstance(ws, PushConnection)
+            got: list[str | bytes] = []
+            shown: list[bytes] = []
+
+            def known(data: bytes, start: int, stop: int, shown: list[bytes] = shown) -> bool:
+                shown.append(data[start:stop])
+                return data.startswith(b'["EVENT"', start, stop)
+
+            def take(message: str | bytes, _size: int, got: list[str | bytes] = got) -> None:
+                got.append(message)
+
+            ws.deliver(take, known)
+            for start in range(0, len(stream), cut):
+                ws.data_received(stream[start : start + cut])
+            assert got == ['["NOTICE","first"]', b'["EVENT" binary', '["NOTICE","last"]'], cut
+            assert shown == [b'["NOTICE","first"]', copy.encode(), broken, b'["NOTICE","last"]'], cut
+            assert ws.protocol.state is State.OPEN, cut
+            await ws.close()
+
+
 async def test_a_masked_frame_from_a_relay_ends_the_connection_as_a_protocol_error() -> None:
     async def handler(ws: ServerConnection) -> None:
         await ws.send('["NOTICE","before"]')

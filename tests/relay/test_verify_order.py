@@ -144,6 +144,42 @@ async def test_copies_arriving_while_the_first_is_checked_are_duplicates(
         gate.shutdown(wait=False, cancel_futures=True)
 
 
+async def test_a_copy_of_an_event_already_had_is_taken_by_its_id_without_reading_its_text(
+    make_pool: MakePool, secret: SecretKey
+) -> None:
+    # One relay sends the notes; the other, once they are in, sends each again with text that is not UTF-8,
+    # then a note of its own. The copies are counted as duplicates by their ids; the connection stays up.
+    events = [note(secret, f"note é {i}", 1_700_000_000 + i) for i in range(20)]
+    own = note(secret, "only on the second relay", 1_700_000_100)
+    first_done = asyncio.Event()
+
+    async def copies(h: Hostile, ws: ServerConnection, frame: list[Any]) -> None:
+        if frame[0] == "REQ":
+            await first_done.wait()
+            for e in events:
+                text = json.dumps(["EVENT", frame[1], e.to_dict()], ensure_ascii=False).encode()
+                ws.protocol.send_text(text.replace("é".encode(), b"\xc3\x28"))
+                ws.send_data()
+            await send_json(ws, ["EVENT", frame[1], own.to_dict()])
+            await send_json(ws, ["EOSE", frame[1]])
+
+    async with Hostile(answers_with(events)) as a, Hostile(copies) as b:
+        pool, _ = make_pool()
+        pool.add_relay(a.url)
+        pool.add_relay(b.url)
+        sub = pool.subscribe(Filter.make(kinds=[1]), close_on_eose=True)
+        got = []
+        async for item in sub:
+            got.append(item)
+            if len(got) == len(events):
+                first_done.set()
+        assert sorted(r.event.id for r in got) == sorted(e.id for e in [*events, own])
+        assert sorted(sub.eose_relays) == sorted([a.url, b.url])
+        stats = pool.relay(b.url).stats  # type: ignore[union-attr]
+        assert stats.duplicates == len(events) and stats.events == len(events) + 1 and not stats.invalid
+        assert all(sorted(pool.seen_on(e.id)) == sorted([a.url, b.url]) for e in events)
+
+
 async def test_eose_and_closed_wait_for_the_events_sent_before_them(make_pool: MakePool, secret: SecretKey) -> None:
     events = [note(secret, f"stored {i}", 1_700_000_000 + i) for i in range(50)]
 

@@ -12,6 +12,7 @@ Decoding is split so a caller can look at an EVENT frame's id before paying for 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -194,34 +195,33 @@ def event_frame_id(frame: list[Any]) -> tuple[str, str]:
     return sub_id, event_id
 
 
-def peek_event_ids(text: str) -> tuple[str, str] | None:
-    """A cheap look at an EVENT frame's (subscription id, event id) in the raw text, before any parsing.
+# The start of an EVENT frame up to its event id: the subscription id (no escape in it), then the first `"id":`
+# key. In valid JSON `"id":` can only be an object key (a quote inside a string is escaped).
+_PEEK = r'\["EVENT", ?"([^"\\]*)".*?"id": ?"(.{64})"'
+_PEEK_TEXT = re.compile(_PEEK, re.S).match
+_PEEK_BYTES = re.compile(_PEEK.encode(), re.S).match
+
+
+def peek_event_ids(text: str | bytes, start: int = 0, stop: int | None = None) -> tuple[str, str] | None:
+    """A cheap look at an EVENT frame's (subscription id, event id) in the raw text, before any parsing:
+    `text[start:stop]`, given as text or as the frame's undecoded UTF-8 bytes.
 
     Only a hint: a malformed frame can give a wrong answer, so use it solely to skip frames whose id
     was already verified; anything new must go through `load_frame` and `decode_frame`. None when the
-    text does not have the usual shape.
+    text does not have the usual shape. The id is not checked to be hex: it is only looked up among verified
+    ids.
     """
-    if text.startswith('["EVENT","'):
-        start = 10
-    elif text.startswith('["EVENT", "'):
-        start = 11
-    else:
+    end = len(text) if stop is None else stop
+    if isinstance(text, str):
+        found = _PEEK_TEXT(text, start, end)
+        return None if found is None else (found[1], found[2])
+    raw = _PEEK_BYTES(text, start, end)
+    if raw is None:
         return None
-    end = text.find('"', start)
-    if end < 0:
+    try:
+        return raw[1].decode(), raw[2].decode("ascii")
+    except UnicodeDecodeError:
         return None
-    sub_id = text[start:end]
-    if "\\" in sub_id:
-        return None
-    # In valid JSON `"id":` can only be an object key (a quote inside a string is escaped).
-    k = text.find('"id":', end)
-    if k < 0:
-        return None
-    k += 6 if text.startswith(" ", k + 5) else 5
-    event_id = text[k + 1 : k + 65]
-    if text[k : k + 1] != '"' or text[k + 65 : k + 66] != '"':
-        return None
-    return sub_id, event_id  # not checked to be hex: it is only looked up among verified ids
 
 
 def _str_at(frame: list[Any], index: int, what: str, default: str | None = None) -> str:

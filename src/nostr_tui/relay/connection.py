@@ -263,7 +263,8 @@ class Relay:
 
         As the iterating reader, it handles no further frame while `_full()`, and lets the other tasks (the
         screen) run after every `frames_per_turn` frames: the socket is paused, and what that read still
-        carried waits here (one read at most) until its turn."""
+        carried waits here (one read at most) until its turn. Copies of events already had are taken as they
+        are split off the read, before they are decoded (`Dispatch.known_copy`), held frames or not."""
         dispatch = self._dispatch
         turn = self._frames_per_turn
         loop = asyncio.get_running_loop()
@@ -324,7 +325,29 @@ class Relay:
                 ws.pause_reading()
                 waiting = self._spawn(later())
 
-        ws.deliver(on_message)
+        def known(data: bytes, start: int, stop: int) -> bool:
+            # A copy of an event already had, taken before it is decoded, even while frames are held: holding
+            # it would cost more (decoding it) than taking it. Counted towards the turn like any frame.
+            nonlocal waiting, count
+            if failure:
+                return False
+            try:
+                if not dispatch.known_copy(data, start, stop):
+                    return False
+            except Exception as exc:
+                fail(exc)
+                return True
+            alive.seen()
+            if waiting is None:
+                if count == 0:
+                    loop.call_soon(new_turn)
+                count += 1
+                if count >= turn:
+                    ws.pause_reading()
+                    waiting = self._spawn(later())
+            return True
+
+        ws.deliver(on_message, known)
         await ws.wait_closed()
         if failure:
             raise failure[0]

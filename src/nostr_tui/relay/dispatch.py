@@ -50,6 +50,11 @@ class RelaySink(Protocol):
         """An EVENT frame for `sub_id` whose id reads `event_id`: None when settled at once (a duplicate, or
         dropped), else the ticket that settles once the event was checked (its `job` is the check to run)."""
 
+    def known_copy(self, relay: Relay, sub_id: str, event_id: str, data: bytes, start: int, stop: int) -> bool:
+        """An EVENT frame not yet decoded, `data[start:stop]`: True, once taken, when it is a copy that
+        `event_frame` would settle at once (of an event delivered to `sub_id`, or of a frame being checked).
+        False for anything else (the frame is then decoded and goes to `event_frame`)."""
+
     def verify(self, jobs: list[VerifyJob]) -> asyncio.Future[Any]:
         """Check a batch of frames off the event loop; each job's `done` gets its outcome."""
 
@@ -145,6 +150,24 @@ class Dispatch:
         order.then(lambda: None if order.closed else action())
 
     # ------------------------------------------------------------ incoming frames
+
+    def known_copy(self, data: bytes, start: int, stop: int) -> bool:
+        """A text frame not yet decoded (`data[start:stop]`): True, counted as `handle` counts it, when it is
+        an EVENT of an open subscription that the sink takes as a copy of what it has (from this relay, of what
+        another sent). False for anything else, which is then decoded and given to `handle`."""
+        peek = peek_event_ids(data, start, stop)
+        if peek is None:
+            return False
+        sub_id, event_id = peek
+        sub = self._subs.get(sub_id)
+        if sub is None or sub.closed is not None:
+            return False
+        if not self._sink.known_copy(self._relay, sub_id, event_id, data, start, stop):
+            return False
+        stats = self._stats
+        stats.frames += 1
+        stats.bytes_received += stop - start
+        return True
 
     def handle(self, message: str | bytes, size: int = -1) -> None:
         """One frame from the relay (`size`: its length in bytes, when the connection knows it)."""

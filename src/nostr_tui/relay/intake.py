@@ -41,7 +41,7 @@ _Copy = tuple["Relay", Subscription, Ticket]
 class _Variant:
     """One distinct frame of a pending id (from `relay` for `sub`), and the frames identical to it."""
 
-    __slots__ = ("copies", "held", "raw", "relay", "result", "same", "state", "sub", "text", "ticket")
+    __slots__ = ("copies", "data", "held", "raw", "relay", "result", "same", "state", "sub", "text", "ticket")
 
     def __init__(self, relay: Relay, sub: Subscription, raw: str | dict[str, Any], ticket: Ticket) -> None:
         self.relay = relay
@@ -49,6 +49,7 @@ class _Variant:
         self.ticket = ticket
         self.raw: str | dict[str, Any] | None = raw
         self.text = raw if isinstance(raw, str) else None
+        self.data: bytes | None = None  # the text as UTF-8, once an undecoded copy is compared with it
         self.state = _HELD
         self.result: Checked | None = None  # None once done: never checked, a copy of the proved event
         self.held = False  # counted against `sub`'s room while checked
@@ -111,11 +112,7 @@ class Intake:
         entry = self._seen.get(event_id)
         if entry is not None:
             if sub_id in entry.subs:  # the common duplicate: nothing to parse, nothing to deliver
-                self._also_on(entry, relay.url)
-                stats = relay.stats
-                stats.events += 1
-                stats.duplicates += 1
-                relay.note_newest(sub_id, entry.event.created_at)
+                self._count_copy(relay, sub_id, entry)
                 return None
             ticket = Ticket()
             ticket.settle(partial(self._apply, relay, sub, entry, None, False))
@@ -125,6 +122,46 @@ class Intake:
             pending = self._pending[event_id] = _PendingId(event_id)
             return self._new_variant(pending, relay, sub, raw, check=True)
         return self._copy(pending, relay, sub, raw)
+
+    def known_copy(self, relay: Relay, sub_id: str, event_id: str, data: bytes, start: int, stop: int) -> bool:
+        """An EVENT frame not yet decoded (`data[start:stop]`, whose ids read `sub_id`, `event_id`): True when
+        `frame` would settle it at once as a copy, so that it need not be decoded. That is an id already
+        delivered to the open `sub_id` (counted here), or a frame byte for byte the same as one of the id
+        still being checked for the same subscription (applied with it). False for anything else."""
+        sub = self._subs.get(sub_id)
+        if sub is None:
+            return False
+        entry = self._seen.get(event_id)
+        if entry is not None:
+            if sub_id not in entry.subs:
+                return False
+            self._count_copy(relay, sub_id, entry)
+            return True
+        pending = self._pending.get(event_id)
+        if pending is None:
+            return False
+        copy = None
+        for variant in pending.variants:  # their texts differ: at most one can be the same
+            text = variant.text
+            if variant.sub is not sub or variant.state is _DONE or text is None:
+                continue
+            if variant.data is None:
+                variant.data = text.encode()
+            if copy is None:
+                copy = data[start:stop]
+            if variant.data == copy:
+                if variant.same is None:
+                    variant.same = []
+                variant.same.append(relay)
+                return True
+        return False
+
+    def _count_copy(self, relay: Relay, sub_id: str, entry: SeenEntry) -> None:
+        self._also_on(entry, relay.url)
+        stats = relay.stats
+        stats.events += 1
+        stats.duplicates += 1
+        relay.note_newest(sub_id, entry.event.created_at)
 
     def _copy(
         self, pending: _PendingId, relay: Relay, sub: Subscription, raw: str | dict[str, Any]
@@ -269,13 +306,11 @@ class Intake:
         if sub.closed:
             stats.invalid[NOT_OPEN] += 1
             return
+        if sub.id in entry.subs:
+            self._count_copy(relay, sub.id, entry)
+            return
         self._also_on(entry, relay.url)
         event = entry.event
-        if sub.id in entry.subs:
-            stats.events += 1
-            stats.duplicates += 1
-            relay.note_newest(sub.id, event.created_at)
-            return
         if matched is None:
             matched = matches_any(sub.filters, event)
         if not matched:

@@ -381,6 +381,10 @@ class RelayPool:
         loop). None when settled at once, else the ticket that settles once checked."""
         return self._intake.frame(relay, sub_id, event_id, raw)
 
+    def known_copy(self, relay: Relay, sub_id: str, event_id: str, data: bytes, start: int, stop: int) -> bool:
+        """True (and taken) for a copy of an event delivered or being checked; its frame is not decoded."""
+        return self._intake.known_copy(relay, sub_id, event_id, data, start, stop)
+
     def verify(self, jobs: list[VerifyJob]) -> asyncio.Future[list[Checked]]:
         """Check a batch of EVENT frames on the pool's verifier; each job's `done` gets its outcome."""
         verifier = self._get_verifier()

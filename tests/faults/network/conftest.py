@@ -206,12 +206,13 @@ class _RecordingSocket:
             except ValueError:
                 pass
 
-    def deliver(self, callback: Callable[[str | bytes, int], None]) -> None:
+    def deliver(self, callback: Callable[[str | bytes, int], None], known: Any = None) -> None:
         def recorded(message: str | bytes, size: int) -> None:
             self._record(message)
             callback(message, size)
 
-        self._ws.deliver(recorded)
+        # Recording what arrives: every frame is decoded, copies of known events too.
+        self._ws.deliver(recorded, None if self._recorder.record_received else known)
 
     def __getattr__(self, name: str) -> Any:  # the rest of the connection (pings, pausing, closing) as it is
         return getattr(self._ws, name)
