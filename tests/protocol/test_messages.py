@@ -158,7 +158,8 @@ def test_peek_is_not_fooled_by_an_id_inside_content(undecoded: bool) -> None:
 @pytest.mark.parametrize("undecoded", [False, True])
 @pytest.mark.parametrize(
     "text", ['["EOSE","s"]', '["EVENT","a\\"b",{"id":"x"}]', '["EVENT","s",{"kind":1}]', '["EVENT",1,{}]',
-             '["EVENT","s",{"id":"' + "ab" * 31 + '"}]', '["EVENT","s",{"id":"' + "ab" * 32]
+             '["EVENT","s",{"id":"' + "ab" * 31 + '"}]', '["EVENT","s",{"id":"' + "ab" * 32,
+             '["EVENT","s",{"id":1,"id":"' + "ab" * 32 + '"}]']
 )
 def test_peek_gives_up_on_unusual_frames(text: str, undecoded: bool) -> None:
     assert _peeked(text, undecoded) is None
