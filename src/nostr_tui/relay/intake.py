@@ -56,6 +56,12 @@ class _Variant:
         self.copies: list[_Copy] | None = None
         self.same: list[Relay] | None = None  # relays that sent this very frame for `sub`: applied unordered
 
+    def add_same(self, relay: Relay) -> None:
+        """`relay` sent this very frame for the same subscription: it shares the outcome when it is known."""
+        if self.same is None:
+            self.same = []
+        self.same.append(relay)
+
 
 class _PendingId:
     __slots__ = ("alternates", "entry", "followers", "id", "variants")
@@ -150,9 +156,7 @@ class Intake:
             if copy is None:
                 copy = data[start:stop]
             if variant.data == copy:
-                if variant.same is None:
-                    variant.same = []
-                variant.same.append(relay)
+                variant.add_same(relay)
                 return True
         return False
 
@@ -170,9 +174,7 @@ class Intake:
             for variant in pending.variants:
                 if variant.text == raw:
                     if variant.sub is sub and variant.state is not _DONE:
-                        if variant.same is None:
-                            variant.same = []
-                        variant.same.append(relay)
+                        variant.add_same(relay)
                         return None
                     ticket = Ticket()
                     if variant.copies is None:

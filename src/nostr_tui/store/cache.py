@@ -9,8 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import orjson
-
 from ..protocol.event import Event, is_ephemeral
 from .db import Database, SchemaTooNewError, connect, migrate, move_aside
 from .errors import CacheCorruptError, StoreError, StoreUnwritableError, describe, is_corruption, unwritable_reason
@@ -24,6 +22,7 @@ from .writes import (
     add_plain,
     index_pending,
     is_plain,
+    json_array,
     pending_count,
     queue_for_index,
     tags_json,
@@ -195,7 +194,7 @@ class EventCache(CacheReads):
                 conn.execute(
                     "INSERT OR IGNORE INTO seen(eid, rid) SELECT e.n, ? FROM json_each(?) AS j CROSS JOIN events "
                     f"AS e ON {keyed_eq('e.id', 'j.value')}",
-                    (self._relay_id(url), orjson.dumps(ids).decode()),
+                    (self._relay_id(url), json_array(ids)),
                 )
 
     def set_sync(self, relay: str, key: str, newest: int) -> None:

@@ -77,7 +77,7 @@ def is_plain(event: Event) -> bool:
 _PLAIN_KINDS: dict[int, bool] = {}
 
 
-def _json_array(values: Sequence[object]) -> str:
+def json_array(values: Sequence[object]) -> str:
     """A JSON array of ids or row numbers, for `json_each`."""
     return orjson.dumps(values).decode()
 
@@ -142,7 +142,7 @@ def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None
     known: dict[str, int] = {}
     deleted: set[tuple[str, str]] = set()
     n = 1
-    for what, a, b in read_rows(conn, _PROBE, {"ids": _json_array([e.id for e in events])}, "what, a, b"):
+    for what, a, b in read_rows(conn, _PROBE, {"ids": json_array([e.id for e in events])}, "what, a, b"):
         if what == 0:
             known[a] = b
         elif what == 1:
@@ -192,10 +192,10 @@ def add_plain(conn: sqlite3.Connection, events: Sequence[Event], rid: int | None
     insert_rows(conn, "INSERT INTO tags(name, value, created_at, eid)", 4, tags)
     insert_rows(conn, "INSERT INTO refs(target, rel, eid)", 3, refs)
     if pending:
-        conn.execute("INSERT INTO fts_pending(n) SELECT value FROM json_each(?)", (_json_array(pending),))
+        conn.execute("INSERT INTO fts_pending(n) SELECT value FROM json_each(?)", (json_array(pending),))
     if seen:
         conn.execute("INSERT OR IGNORE INTO seen(eid, rid) SELECT value, ? FROM json_each(?)",
-                     (rid, _json_array(seen)))
+                     (rid, json_array(seen)))
     return statuses
 
 
@@ -210,7 +210,7 @@ def unindex(conn: sqlite3.Connection, rows: Sequence[tuple[int, str]]) -> None:
     """Take events (row number, content) being deleted out of the search index or its queue."""
     if not rows:
         return
-    numbers = _json_array([n for n, _ in rows])
+    numbers = json_array([n for n, _ in rows])
     queued = {r[0] for r in conn.execute(
         "SELECT n FROM fts_pending WHERE n IN (SELECT value FROM json_each(?))", (numbers,))}
     if queued:
