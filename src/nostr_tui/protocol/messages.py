@@ -195,10 +195,12 @@ def event_frame_id(frame: list[Any]) -> tuple[str, str]:
     return sub_id, event_id
 
 
-# An EVENT frame's start, up to the end of its subscription id (one without an escape in it).
+# An EVENT frame's start, up to the end of its subscription id (one without an escape in it); and the usual
+# frame, whose event has its id first, read up to the end of the id in one match of a bounded length.
 _HEAD = r'\["EVENT", ?"([^"\\]*)"'
-_PEEK_TEXT = (re.compile(_HEAD).match, '"id":', '"', " ")
-_PEEK_BYTES = (re.compile(_HEAD.encode()).match, b'"id":', b'"', b" ")
+_USUAL = _HEAD + r', ?\{"id": ?"([^"]{64})"'
+_PEEK_TEXT = (re.compile(_USUAL).match, re.compile(_HEAD).match, '"id":', '"', " ")
+_PEEK_BYTES = (re.compile(_USUAL.encode()).match, re.compile(_HEAD.encode()).match, b'"id":', b'"', b" ")
 
 
 def peek_event_ids(text: str | bytes, start: int = 0, stop: int | None = None) -> tuple[str, str] | None:
@@ -222,10 +224,16 @@ def peek_event_ids(text: str | bytes, start: int = 0, stop: int | None = None) -
         return None
 
 
+_Match = Callable[..., "re.Match[AnyStr] | None"]
+
+
 def _peek(
-    text: AnyStr, parts: tuple[Callable[..., re.Match[AnyStr] | None], AnyStr, AnyStr, AnyStr], start: int, stop: int
+    text: AnyStr, parts: tuple[_Match[AnyStr], _Match[AnyStr], AnyStr, AnyStr, AnyStr], start: int, stop: int
 ) -> tuple[AnyStr, AnyStr] | None:
-    head, key, quote, space = parts
+    usual, head, key, quote, space = parts
+    found = usual(text, start, stop)
+    if found is not None:
+        return found[1], found[2]
     found = head(text, start, stop)
     if found is None:
         return None
