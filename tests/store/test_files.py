@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -118,6 +119,27 @@ def test_a_file_migrated_by_another_process_meanwhile_is_not_migrated_twice(
     assert schema_version(mine.conn) == len(migrations)
     mine.close()
     theirs.close()
+
+
+def test_a_state_file_another_process_is_creating_is_waited_for_not_called_busy(tmp_path: Path) -> None:
+    # Another process has just created the file and holds it locked in its first transaction (before it is in
+    # WAL mode): putting the file in WAL mode fails at once, which SQLite's busy timeout does not cover.
+    path = tmp_path / "state.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE early (x)")
+    release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        state = StateStore.open(path)  # waits for the lock instead of "state file ... is busy"
+    finally:
+        release.join()
+        other.close()
+    try:
+        assert state.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert schema_version(state.connection) == len(STATE_MIGRATIONS)
+    finally:
+        state.close()
 
 
 def test_garbage_cache_gives_one_line_and_is_moved_aside(tmp_path: Path, clock: Clock) -> None:

@@ -17,6 +17,9 @@ from .errors import StoreError
 
 Migration = Callable[[sqlite3.Connection], None]
 
+BUSY_SECONDS = 10.0
+"""How long a connection waits for another process's lock on the file before it gives up."""
+
 
 class SchemaTooNewError(StoreError):
     """The file was written by a newer nostr-tui whose schema this version does not know."""
@@ -135,15 +138,15 @@ def connect(
     """
     if not query_only:
         make_private(path)
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS)
     try:
-        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
         # Reading the header here turns "not a database" into an error at open time.
         fresh = schema_version(conn) == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
         if fresh and incremental_vacuum and not query_only:
             conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         if not query_only:
-            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            _use_wal(conn, BUSY_SECONDS)
         conn.execute(f"PRAGMA synchronous = {synchronous}")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
@@ -156,6 +159,24 @@ def connect(
         conn.close()
         raise
     return Database(conn, path)
+
+
+def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Put the file in WAL mode, waiting (bounded) while another process holds it locked.
+
+    SQLite's busy handler does not cover this pragma while another process holds a write lock on a file not
+    yet in WAL mode (one creating the file, in its first transaction): it fails at once with "database is
+    locked". Two commands started together on a new profile (`req --stream` and `publish`) then saw one of
+    them end with "state file ... is busy"."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.01)
 
 
 def make_private(path: Path) -> None:
